@@ -1,0 +1,117 @@
+/**
+ * One onnxruntime session over a decoder in the Optimum layout (DESIGN.md): any exporter's
+ * graph that keeps the contract. Sizes come from the graph's own input metadata, so the
+ * session makes no assumption about the architecture behind it.
+ */
+import * as ort from "onnxruntime-node";
+
+export interface DecoderLayout {
+  layerCount: number;
+  kvHeads: number;
+  headDim: number;
+  vocabSize: number;
+  /** Some exports derive positions from the attention mask and take no position_ids. */
+  takesPositionIds: boolean;
+}
+
+/** KV cache of B sequences of equal length: present.{i}.key|value tensors [B, H, L, hd]. */
+export interface KvCache {
+  batchSize: number;
+  length: number;
+  keys: ort.Tensor[];
+  values: ort.Tensor[];
+}
+
+export interface ForwardInput {
+  batchSize: number;
+  seqLength: number;
+  inputIds: BigInt64Array;
+  /** [B, past + S] 1 = attend. */
+  attentionMask: BigInt64Array;
+  /** [B, S]. */
+  positionIds: BigInt64Array;
+  past?: KvCache;
+}
+
+export class DecoderLayoutError extends Error {
+  override name = "DecoderLayoutError";
+}
+
+export class DecoderSession {
+  private constructor(readonly session: ort.InferenceSession, readonly layout: DecoderLayout) {}
+
+  /** From an .onnx path or the file's bytes. */
+  static async load(
+    source: string | Uint8Array,
+    options: { threads?: number } = {},
+  ): Promise<DecoderSession> {
+    const options_ = {
+      intraOpNumThreads: options.threads ?? 2,
+      interOpNumThreads: 1,
+      executionMode: "sequential" as const,
+    };
+    const session = typeof source === "string"
+      ? await ort.InferenceSession.create(source, options_)
+      : await ort.InferenceSession.create(source, options_);
+    return new DecoderSession(session, readLayout(session));
+  }
+
+  emptyCache(batchSize: number): KvCache {
+    const { layerCount, kvHeads, headDim } = this.layout;
+    const empty = () => new ort.Tensor("float32", new Float32Array(0), [batchSize, kvHeads, 0, headDim]);
+    return {
+      batchSize,
+      length: 0,
+      keys: Array.from({ length: layerCount }, empty),
+      values: Array.from({ length: layerCount }, empty),
+    };
+  }
+
+  /** Logits [B, S, V] of the new tokens and the cache extended by them. */
+  async forward(input: ForwardInput): Promise<{ logits: Float32Array; present: KvCache }> {
+    const { batchSize: B, seqLength: S } = input;
+    const past = input.past ?? this.emptyCache(B);
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor("int64", input.inputIds, [B, S]),
+      attention_mask: new ort.Tensor("int64", input.attentionMask, [B, past.length + S]),
+    };
+    if (this.layout.takesPositionIds) {
+      feeds.position_ids = new ort.Tensor("int64", input.positionIds, [B, S]);
+    }
+    for (let i = 0; i < this.layout.layerCount; i++) {
+      feeds[`past_key_values.${i}.key`] = past.keys[i];
+      feeds[`past_key_values.${i}.value`] = past.values[i];
+    }
+    const out = await this.session.run(feeds);
+    const present: KvCache = { batchSize: B, length: past.length + S, keys: [], values: [] };
+    for (let i = 0; i < this.layout.layerCount; i++) {
+      present.keys.push(out[`present.${i}.key`] as ort.Tensor);
+      present.values.push(out[`present.${i}.value`] as ort.Tensor);
+    }
+    return { logits: out.logits.data as Float32Array, present };
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function readLayout(session: ort.InferenceSession): DecoderLayout {
+  const inputs = new Map(session.inputMetadata.map((m) => [m.name, m]));
+  const outputs = new Map(session.outputMetadata.map((m) => [m.name, m]));
+  for (const name of ["input_ids", "attention_mask"]) {
+    if (!inputs.has(name)) throw new DecoderLayoutError(`decoder graph has no input "${name}"`);
+  }
+  let layerCount = 0;
+  while (inputs.has(`past_key_values.${layerCount}.key`)) layerCount++;
+  if (layerCount === 0) throw new DecoderLayoutError("decoder graph has no past_key_values inputs");
+  const past = inputs.get("past_key_values.0.key")!;
+  const logits = outputs.get("logits");
+  if (!past.isTensor || !logits?.isTensor) throw new DecoderLayoutError("decoder graph lacks logits");
+  const [, kvHeads, , headDim] = past.shape;
+  const vocabSize = logits.shape[2];
+  if (typeof kvHeads !== "number" || typeof headDim !== "number" || typeof vocabSize !== "number") {
+    throw new DecoderLayoutError("decoder graph leaves KV heads, head size or vocabulary symbolic");
+  }
+  return { layerCount, kvHeads, headDim, vocabSize, takesPositionIds: inputs.has("position_ids") };
+}
