@@ -2,15 +2,8 @@ import assert from "node:assert/strict";
 import { Template } from "@huggingface/jinja";
 import { CHAT_TEMPLATE, renderDialogue, renderPrompt } from "./chat_format.ts";
 
-
-  if (actual !== expected) {
-    throw new Error(`expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-  }
-}
-
 Deno.test("chat template renders a generation prompt exactly as training prompts are written", () => {
-  const template = new Template(CHAT_TEMPLATE);
-  const rendered = template.render({
+  const rendered = new Template(CHAT_TEMPLATE).render({
     messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "How do I boil an egg?" }],
     add_generation_prompt: true,
   });
@@ -18,8 +11,7 @@ Deno.test("chat template renders a generation prompt exactly as training prompts
 });
 
 Deno.test("chat template renders a finished dialogue exactly as training dialogues are written", () => {
-  const template = new Template(CHAT_TEMPLATE);
-  const rendered = template.render({
+  const rendered = new Template(CHAT_TEMPLATE).render({
     messages: [{ role: "user", content: "Hi?" }, { role: "assistant", content: "Hello." }],
     add_generation_prompt: false,
   });
