@@ -35,11 +35,15 @@ export interface PretrainOptions {
   checkpointPath?: string;
   threads: number;
   log: (entry: PretrainLogEntry) => void;
+  /** Stops after the current step, saving a checkpoint first (a later call resumes). */
+  signal?: AbortSignal;
 }
 
 export interface PretrainResult {
   parameters: Parameters;
   history: PretrainLogEntry[];
+  /** Steps completed so far (less than `steps` if stopped by the signal). */
+  completedSteps: number;
 }
 
 export async function pretrain(options: PretrainOptions): Promise<PretrainResult> {
@@ -51,19 +55,22 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   let optimizer: AdamWState = createAdamWState(parameters);
   let history: PretrainLogEntry[] = [];
   let startStep = 0;
+  let tokensSeen = 0;
+  let elapsedBefore = 0;
   const resumed = options.checkpointPath ? await loadCheckpoint(options.checkpointPath) : undefined;
   if (resumed) {
     parameters = resumed.parameters;
     optimizer = resumed.optimizer;
     history = (resumed.notes.history as PretrainLogEntry[]) ?? [];
+    tokensSeen = Number(resumed.notes.tokensSeen ?? 0);
+    elapsedBefore = Number(resumed.notes.elapsedSeconds ?? 0);
     startStep = resumed.step;
     for (let i = 0; i < startStep; i++) options.nextBatch(); // replay the data order
   }
-  const elapsedBefore = history.at(-1)?.elapsedSeconds ?? 0;
   const started = performance.now();
   let windowStart = performance.now();
   let windowTokens = 0;
-  let tokensSeen = history.at(-1)?.tokensSeen ?? 0;
+  let completedSteps = startStep;
   try {
     for (let step = startStep; step < options.steps; step++) {
       const batch = options.nextBatch();
@@ -78,7 +85,8 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
       const tokens = batch.batchSize * batch.seqLength;
       tokensSeen += tokens;
       windowTokens += tokens;
-      const last = step + 1 === options.steps;
+      completedSteps = step + 1;
+      const last = completedSteps === options.steps;
       if ((step + 1) % options.heldOutEvery === 0 || last || step === startStep) {
         const heldOutLoss = await meanLoss(session, options.heldOutBatches, parameters);
         const now = performance.now();
@@ -97,19 +105,25 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
         windowStart = performance.now();
         windowTokens = 0;
       }
-      if (options.checkpointPath && ((step + 1) % options.checkpointEvery === 0 || last)) {
+      const stopping = options.signal?.aborted ?? false;
+      if (options.checkpointPath && ((step + 1) % options.checkpointEvery === 0 || last || stopping)) {
         await saveCheckpoint(options.checkpointPath, {
           step: step + 1,
           parameters,
           optimizer,
-          notes: { history },
+          notes: {
+            history,
+            tokensSeen,
+            elapsedSeconds: elapsedBefore + (performance.now() - started) / 1000,
+          },
         });
       }
+      if (stopping) break;
     }
   } finally {
     await session.release();
   }
-  return { parameters, history };
+  return { parameters, history, completedSteps };
 }
 
 /** Mean token cross-entropy over batches whose weights each sum to 1. */
