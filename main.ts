@@ -1,29 +1,78 @@
 /**
- * Composition root: reads the config, loads the served model and starts the HTTP server.
+ * Composition root: config → engine → app → `Deno.serve` → graceful shutdown on SIGINT/SIGTERM
+ * (stop accepting, let in-flight requests finish within the grace period, close the engine).
+ * Configuration: config.ts; operations notes: docs/operations.md.
+ *
+ * @module
  */
-import { join } from "node:path";
-import { z } from "zod";
-import { DecoderSession } from "./models/decoder_session.ts";
+import { loadConfig } from "./config.ts";
+import { createEngine, type GenerationEngine } from "./models/engine/mod.ts";
 import { createApp } from "./routes/app.ts";
 
-const DEFAULT_MODEL_PATH = join(import.meta.dirname!, "models", "default");
-
-const ConfigSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  HOST: z.string().min(1).default("127.0.0.1"),
-  MODEL_PATH: z.string().min(1).default(DEFAULT_MODEL_PATH),
-});
-
-const parsed = ConfigSchema.safeParse(Deno.env.toObject());
-if (!parsed.success) {
-  for (const issue of parsed.error.issues) console.error(`config: ${issue.path.join(".")}: ${issue.message}`);
+const loaded = await loadConfig(Deno.env.toObject());
+if (!loaded.ok) {
+  for (const problem of loaded.problems) console.error(`config: ${problem}`);
   Deno.exit(1);
 }
-const config = parsed.data;
+const config = loaded.config;
 
-const session = await DecoderSession.load(join(config.MODEL_PATH, "onnx", "model.onnx"));
-const { layerCount, kvHeads, headDim, vocabSize } = session.layout;
-console.log(`model: ${config.MODEL_PATH} (${layerCount} layers, ${kvHeads}×${headDim} heads, vocab ${vocabSize})`);
+let engine: GenerationEngine;
+try {
+  engine = await createEngine({
+    models: config.models,
+    threads: config.engineThreads,
+    maxBatchSize: config.maxBatchSize,
+    maxWaiting: config.maxWaiting,
+  });
+} catch (error) {
+  console.error(`engine: ${(error as Error).message}`);
+  Deno.exit(1);
+}
+for (const model of engine.models()) {
+  console.log(`model ${model.name}: version ${model.version}, context ${model.contextLength} tokens`);
+}
 
-const app = createApp([{ id: "default", created: Math.floor(Date.now() / 1000) }]);
-Deno.serve({ hostname: config.HOST, port: config.PORT }, app.fetch);
+// A bug that escapes a request must not take the server down with it.
+globalThis.addEventListener("unhandledrejection", (event) => {
+  event.preventDefault();
+  console.error("unhandled rejection:", event.reason);
+});
+
+const stopGenerations = new AbortController();
+let draining = false;
+const app = createApp({
+  engine,
+  apiKeys: config.apiKeys,
+  defaults: config.defaults,
+  maxRequestBytes: config.maxRequestBytes,
+  shutdownSignal: stopGenerations.signal,
+  draining: () => draining,
+});
+
+const server = Deno.serve({
+  hostname: config.host,
+  port: config.port,
+  onListen: ({ hostname, port }) =>
+    console.log(
+      `listening on http://${hostname}:${port} (API keys ${config.apiKeys.length > 0 ? "required" : "off"})`,
+    ),
+}, app.fetch);
+
+async function shutDown(signal: string): Promise<void> {
+  if (draining) {
+    console.log(`${signal} again: stopping in-flight generations now`);
+    stopGenerations.abort();
+    return;
+  }
+  draining = true;
+  console.log(`${signal}: draining (grace period ${config.shutdownGraceSeconds} s)`);
+  const grace = setTimeout(() => stopGenerations.abort(), config.shutdownGraceSeconds * 1000);
+  await server.shutdown();
+  clearTimeout(grace);
+  await engine.close();
+  console.log("stopped");
+  Deno.exit(0);
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, () => void shutDown(signal));
+}

@@ -1,0 +1,88 @@
+/**
+ * Engine throughput, side by side in one run (`deno run -A models/engine/throughput_bench.ts
+ * [--model folder] [--threads 2]`): generated tokens per second for
+ *   1 greedy request vs 16 concurrent ones (64 tokens each), all submitted at once;
+ *   one request with n = 8 vs 8 concurrent requests with n = 1 (same 128-token prompt, sampled).
+ * Default model: random weights with the default model's sizes (V 4096, context 256, D 256,
+ * 4 layers, 8 heads, MLP 1024).
+ *
+ * Checks before it times: the 16 concurrent greedy sequences equal each one run alone.
+ */
+import assert from "node:assert/strict";
+import { parseArgs } from "node:util";
+import { Rng } from "../models/random.ts";
+import { createEngine } from "../models/engine/mod.ts";
+import { collect, samplingParams, writeTestModel } from "../models/engine/_test_model.ts";
+import type { GenerationEngine, GenerationRequest } from "../models/engine/types.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { model: { type: "string" }, threads: { type: "string", default: "2" } },
+});
+const folder = values.model ?? (await writeTestModel({
+  vocabSize: 4096,
+  contextLength: 256,
+  modelDim: 256,
+  layerCount: 4,
+  headCount: 8,
+  mlpDim: 1024,
+})).dir;
+const threads = Number(values.threads);
+const engine = await createEngine({ models: [{ name: "m", path: folder }], threads, maxBatchSize: 16 });
+const vocabulary = Math.min(300, engine.models()[0].vocabSize);
+const rng = new Rng(1);
+const prompts = Array.from({ length: 16 }, () => Array.from({ length: 32 }, () => rng.nextInt(vocabulary)));
+const greedy = (promptIds: number[]): GenerationRequest => ({
+  model: "m",
+  promptIds,
+  n: 1,
+  sampling: samplingParams({ maxTokens: 64, ignoreEos: true }),
+});
+
+/** Runs the requests concurrently; returns generated tokens/s, the runs and the prefill tokens. */
+async function timed(engine: GenerationEngine, requests: GenerationRequest[]) {
+  const started = performance.now();
+  const runs = await Promise.all(requests.map((request) => collect(engine.generate(request))));
+  const seconds = (performance.now() - started) / 1000;
+  const tokens = runs.reduce((sum, run) => sum + run.done!.compute.generatedTokens, 0);
+  const prefill = runs.reduce((sum, run) => sum + run.done!.compute.prefillTokens, 0);
+  return { tokensPerSecond: tokens / seconds, seconds, runs, prefill };
+}
+
+// Check: batched greedy equals alone.
+const alone: number[][] = [];
+for (const prompt of prompts) alone.push((await timed(engine, [greedy(prompt)])).runs[0].candidates[0].ids);
+const batched = await timed(engine, prompts.map(greedy));
+batched.runs.forEach((run, i) => assert.deepEqual(run.candidates[0].ids, alone[i], `prompt ${i}`));
+
+/** Best of three runs (the machine may be shared). */
+async function best(requests: GenerationRequest[]) {
+  const runs = [];
+  for (let i = 0; i < 3; i++) runs.push(await timed(engine, requests));
+  return runs.reduce((a, b) => (b.tokensPerSecond > a.tokensPerSecond ? b : a));
+}
+
+const one = await best([greedy(prompts[0])]);
+const sixteen = await best(prompts.map(greedy));
+const sampled = samplingParams({ temperature: 1, seed: 3, maxTokens: 64, ignoreEos: true });
+const longPrompt = Array.from({ length: 128 }, () => rng.nextInt(vocabulary));
+const nEight = await best([{ model: "m", promptIds: longPrompt, n: 8, sampling: sampled }]);
+const eightOnes = await best(
+  Array.from(
+    { length: 8 },
+    (_, i) => ({ model: "m", promptIds: longPrompt, n: 1, sampling: { ...sampled, seed: i } }),
+  ),
+);
+await engine.close();
+
+const rate = (run: { tokensPerSecond: number; seconds: number }) =>
+  `${run.tokensPerSecond.toFixed(0)} tok/s (${(run.seconds * 1000).toFixed(0)} ms)`;
+const ratio = (a: { tokensPerSecond: number }, b: { tokensPerSecond: number }) =>
+  (a.tokensPerSecond / b.tokensPerSecond).toFixed(2);
+console.log(
+  `threads ${threads} | greedy ×64: 1 request ${rate(one)}, 16 concurrent ${rate(sixteen)}: ×${
+    ratio(sixteen, one)
+  }` +
+    ` | 128-token prompt ×64 sampled: n=8 ${rate(nEight)} (${nEight.prefill} prefill tokens),` +
+    ` 8×n=1 ${rate(eightOnes)} (${eightOnes.prefill} prefill tokens): ×${ratio(nEight, eightOnes)}`,
+);

@@ -1,0 +1,40 @@
+/**
+ * Messages between the main-thread client (client.ts) and the engine worker
+ * (engine_worker.ts). Everything is structured-clone data; errors travel as ErrorData.
+ *
+ *   main → worker: load, then generate / cancel any number of times, then close
+ *   worker → main: loaded | load-failed, then output batches (one per loop step), then closed
+ *
+ * @module
+ */
+import type { ErrorData } from "./errors.ts";
+import type { ModelSpec } from "./model_info.ts";
+import type { EngineStats, GenerationEvent, GenerationRequest, ModelInfo } from "./types.ts";
+
+/** Settings of the worker's loop. */
+export interface WorkerSettings {
+  /** onnxruntime intra-op threads per session. */
+  threads: number;
+  maxBatchSize: number;
+  maxWaiting: number;
+  prefillChunkTokens: number;
+}
+
+export type ToWorker =
+  | { type: "load"; models: { spec: ModelSpec; info: ModelInfo }[]; settings: WorkerSettings }
+  /** `request` is validated and has its seed set. */
+  | { type: "generate"; id: number; request: GenerationRequest }
+  | { type: "cancel"; id: number }
+  | { type: "close" };
+
+/** One request's next event, or its failure (the request's stream ends with the error). */
+export type OutputItem =
+  | { id: number; event: GenerationEvent }
+  | { id: number; error: ErrorData };
+
+export type FromWorker =
+  /** Logits width of each model's graph, by model name. */
+  | { type: "loaded"; vocabSizes: Record<string, number> }
+  | { type: "load-failed"; error: ErrorData }
+  | { type: "output"; items: OutputItem[]; stats: EngineStats }
+  | { type: "closed" };

@@ -1,0 +1,94 @@
+/**
+ * One candidate (one of a request's n continuations): its seeded generator, its token counts
+ * for the penalties, its streamed text with stop-string hold-back, and when it ends.
+ * The scheduler hands it a row of raw logits per step; it answers with the events to stream.
+ *
+ * @module
+ */
+import type { Rng } from "../random.ts";
+import type { StreamDecoder } from "../tokenizer/mod.ts";
+import { chooseToken, type LogitsProcessor } from "./logits_processors.ts";
+import { tokenLogprob } from "./log_probs.ts";
+import { StopStringFilter } from "./stop_strings.ts";
+import type { FinishReason, GenerationEvent, SamplingParams } from "./types.ts";
+
+/** What every candidate of one request shares. */
+export interface CandidateContext {
+  params: SamplingParams;
+  chain: readonly LogitsProcessor[];
+  /** End-of-sequence ids that finish a candidate (empty with `ignoreEos`). */
+  eosTokenIds: ReadonlySet<number>;
+  /** Text shown for one token id in log-prob entries. */
+  tokenText: (id: number) => string;
+  /** Streamed detokenisation of the generated text. */
+  streamDecoder: () => StreamDecoder;
+  /** A [V] buffer the logits processors may overwrite. */
+  scratch: Float32Array;
+}
+
+/** The state of one candidate between decode steps. */
+export class Candidate {
+  readonly counts: Map<number, number> = new Map();
+  #generated = 0;
+  #lastToken = -1;
+  #finished: FinishReason | undefined;
+  readonly #decoder: StreamDecoder;
+  readonly #stops: StopStringFilter;
+
+  constructor(readonly index: number, readonly rng: Rng, readonly context: CandidateContext) {
+    this.#decoder = context.streamDecoder();
+    this.#stops = new StopStringFilter(context.params.stop);
+  }
+
+  /** The token to feed at the next decode step. */
+  get lastToken(): number {
+    return this.#lastToken;
+  }
+
+  get generated(): number {
+    return this.#generated;
+  }
+
+  get finished(): FinishReason | undefined {
+    return this.#finished;
+  }
+
+  /** Chooses the next token from raw `logits` [V]; returns its "token" event and a "finished" one if it ended. */
+  step(logits: Float32Array): GenerationEvent[] {
+    const { params, chain, eosTokenIds, tokenText, scratch } = this.context;
+    const tokenId = chooseToken(logits, chain, this.counts, params, this.rng, scratch);
+    const token = tokenLogprob(logits, tokenId, params.logprobs ?? 0, tokenText);
+    this.#generated++;
+    this.#lastToken = tokenId;
+    this.counts.set(tokenId, (this.counts.get(tokenId) ?? 0) + 1);
+    const isEos = eosTokenIds.has(tokenId);
+    const textDelta = isEos ? "" : this.#stops.push(this.#decoder.push(tokenId));
+    const events: GenerationEvent[] = [{ type: "token", candidate: this.index, token, textDelta }];
+    if (this.#stops.stopped || isEos) events.push(this.#finish("stop"));
+    else if (this.#generated >= params.maxTokens) events.push(this.#finish("length"));
+    return events;
+  }
+
+  /**
+   * Ends the candidate (cancellation, or max_tokens 0); returns its "finished" event.
+   *
+   * @example
+   * ```ts ignore
+   * candidate.finish("cancelled"); // { type: "finished", reason: "cancelled", textDelta: held text, ... }
+   * ```
+   */
+  finish(reason: FinishReason): GenerationEvent {
+    return this.#finish(reason);
+  }
+
+  #finish(reason: FinishReason): GenerationEvent {
+    if (this.#finished !== undefined) throw new Error(`candidate ${this.index} finished twice`);
+    this.#finished = reason;
+    let textDelta = "";
+    if (!this.#stops.stopped) {
+      textDelta = this.#stops.push(this.#decoder.flush());
+      if (!this.#stops.stopped) textDelta += this.#stops.finish();
+    }
+    return { type: "finished", candidate: this.index, reason, textDelta, completionTokens: this.#generated };
+  }
+}

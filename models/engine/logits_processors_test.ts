@@ -1,0 +1,117 @@
+/**
+ * The processor chain and the selection helpers against straightforward references: OpenAI's
+ * penalty formula, softmax(logits / T) restricted by a full sort for top-k and top-p.
+ */
+import assert from "node:assert/strict";
+import { Rng } from "../random.ts";
+import { buildProcessorChain, chooseToken, softmax } from "./logits_processors.ts";
+import { kthLargest, nucleus, topIndices } from "./selection.ts";
+import { samplingParams } from "./_test_model.ts";
+import type { SamplingParams } from "./types.ts";
+
+const V = 64;
+const rng = new Rng(5);
+const logits = Float32Array.from({ length: V }, () => rng.normal(0, 2));
+const counts = new Map([[3, 1], [10, 4], [17, 2]]);
+
+/** Reference: penalties, then softmax(l / T) over the top-k, then the smallest prefix reaching p. */
+function referenceDistribution(params: SamplingParams): number[] {
+  const adjusted = Array.from(logits, (l, j) => {
+    const c = counts.get(j) ?? 0;
+    return l - c * params.frequencyPenalty - (c > 0 ? 1 : 0) * params.presencePenalty;
+  });
+  const order = adjusted.map((_, j) => j).sort((a, b) => adjusted[b] - adjusted[a] || a - b);
+  const kept = params.topK > 0 ? order.slice(0, params.topK) : order;
+  const exps = kept.map((j) =>
+    Math.exp(adjusted[j] / params.temperature - adjusted[kept[0]] / params.temperature)
+  );
+  const total = exps.reduce((a, b) => a + b, 0);
+  let cut = kept.length;
+  let mass = 0;
+  for (let i = 0; i < kept.length; i++) {
+    mass += exps[i] / total;
+    if (mass >= params.topP) {
+      cut = i + 1;
+      break;
+    }
+  }
+  const distribution = new Array(V).fill(0);
+  const keptMass = exps.slice(0, cut).reduce((a, b) => a + b, 0);
+  for (let i = 0; i < cut; i++) distribution[kept[i]] = exps[i] / keptMass;
+  return distribution;
+}
+
+function chainDistribution(params: SamplingParams): Float64Array {
+  const scratch = Float32Array.from(logits);
+  for (const processor of buildProcessorChain(params)) processor(scratch, counts);
+  return softmax(scratch);
+}
+
+const cases: Partial<SamplingParams>[] = [
+  { temperature: 1 },
+  { temperature: 0.7, frequencyPenalty: 0.8, presencePenalty: 0.5 },
+  { temperature: 1.3, topK: 5 },
+  { temperature: 0.9, topP: 0.6 },
+  { temperature: 0.5, topK: 12, topP: 0.8, presencePenalty: -1, frequencyPenalty: 0.3 },
+  { temperature: 2, topP: 0 },
+];
+
+Deno.test("the chain's distribution equals the OpenAI / HF reference for penalties, T, top-k, top-p", () => {
+  for (const overrides of cases) {
+    const params = samplingParams(overrides);
+    const expected = referenceDistribution(params);
+    const actual = chainDistribution(params);
+    for (let j = 0; j < V; j++) {
+      assert.ok(Math.abs(actual[j] - expected[j]) < 1e-6, `${JSON.stringify(overrides)} token ${j}`);
+    }
+  }
+});
+
+Deno.test("sampling draws tokens with the chain's probabilities; greedy takes the penalised argmax", () => {
+  const params = samplingParams({ temperature: 0.8, topK: 6, topP: 0.9, frequencyPenalty: 0.4 });
+  const chain = buildProcessorChain(params);
+  const expected = referenceDistribution(params);
+  const draws = 20_000;
+  const frequency = new Array(V).fill(0);
+  const sampler = new Rng(11);
+  const scratch = new Float32Array(V);
+  for (let i = 0; i < draws; i++) frequency[chooseToken(logits, chain, counts, params, sampler, scratch)]++;
+  for (let j = 0; j < V; j++) {
+    const sd = Math.sqrt(expected[j] * (1 - expected[j]) / draws);
+    assert.ok(Math.abs(frequency[j] / draws - expected[j]) <= 5 * sd + 1e-9, `token ${j}`);
+  }
+  const greedy = samplingParams({ frequencyPenalty: 0.7, presencePenalty: 0.2 });
+  const penalised = referenceDistribution({ ...greedy, temperature: 1 });
+  const best = penalised.indexOf(Math.max(...penalised));
+  const before = Float32Array.from(logits);
+  assert.equal(chooseToken(logits, buildProcessorChain(greedy), counts, greedy, new Rng(1), scratch), best);
+  assert.deepEqual(logits, before, "raw logits are left untouched");
+});
+
+Deno.test("topIndices, kthLargest and nucleus agree with sorting, ties to the lower index", () => {
+  const values = Float32Array.from({ length: 500 }, (_, i) => (i * 7919) % 101); // many ties
+  const sorted = [...values.keys()].sort((a, b) => values[b] - values[a] || a - b);
+  for (const k of [1, 3, 20, 101, 500]) {
+    assert.deepEqual(topIndices(values, k), sorted.slice(0, k));
+    assert.equal(kthLargest(values, k), values[sorted[k - 1]]);
+  }
+  assert.deepEqual(topIndices(Float32Array.of(-Infinity, 2, -Infinity), 3), [1]);
+  const probabilities = softmax(Float32Array.from({ length: 300 }, (_, i) => Math.sin(i) * 3));
+  const order = [...probabilities.keys()].sort((a, b) => probabilities[b] - probabilities[a] || a - b);
+  for (const p of [0, 0.1, 0.5, 0.9, 0.999, 1]) {
+    let mass = 0;
+    let cut = order.length;
+    for (let i = 0; i < order.length; i++) {
+      mass += probabilities[order[i]];
+      if (mass >= p) {
+        cut = i + 1;
+        break;
+      }
+    }
+    const keep = nucleus(probabilities, p);
+    assert.deepEqual(
+      [...keep.keys()].filter((i) => keep[i] === 1),
+      order.slice(0, cut).sort((a, b) => a - b),
+    );
+  }
+});

@@ -1,0 +1,314 @@
+/**
+ * The engine loop for one model: a bounded FIFO of waiting requests, chunked batch-1 prefills,
+ * and one padded decode batch that sequences join and leave between steps (continuous batching).
+ *
+ *   step():  prefill waiting prompts (a token budget per step while others decode)
+ *            → started prompts sample their first token from the prefill, n candidates each
+ *            → rebuild the batch cache if rows finished or joined (kv_batch.ts)
+ *            → one decode step [B, 1] for every row → events
+ *
+ * The n candidates of a request share one prefill: its cache row is replicated n times when
+ * they join. Work is charged per request: prefill runs in full, decode steps split evenly over
+ * the rows that took part.
+ *
+ * @module
+ */
+import type { DecoderSession, KvCache } from "../decoder_session.ts";
+import { Rng } from "../random.ts";
+import type { TextTokenizer } from "../tokenizer/mod.ts";
+import { Candidate, type CandidateContext } from "./candidate.ts";
+import { OverloadedError } from "./errors.ts";
+import { assembleCache, decodeStepInput } from "./kv_batch.ts";
+import { buildProcessorChain } from "./logits_processors.ts";
+import { Prefill } from "./prefill.ts";
+import type { ComputeSpent, GenerationEvent, GenerationRequest, ModelInfo } from "./types.ts";
+
+/** Bounds of one model's loop. */
+export interface SchedulerOptions {
+  /** Most candidates decoding at once (prefilling requests reserve their n). */
+  maxBatchSize: number;
+  /** Most requests waiting for admission; beyond, `submit` throws OverloadedError. */
+  maxWaiting: number;
+  /** Prompt tokens prefilled per step while other sequences are decoding. */
+  prefillChunkTokens: number;
+}
+
+/** Where the scheduler delivers each request's events (and failures). */
+export interface EventSink {
+  event(id: number, event: GenerationEvent): void;
+  fail(id: number, error: unknown): void;
+}
+
+interface Job {
+  id: number;
+  request: GenerationRequest;
+  prefill: Prefill;
+  candidates: Candidate[];
+  compute: ComputeSpent;
+  started: boolean;
+  done: boolean;
+}
+
+interface Row {
+  job: Job;
+  candidate: Candidate;
+  /** Tokens of this sequence in the cache. */
+  length: number;
+  /** Where its cache row comes from when it joins (the prefill), else undefined. */
+  joinFrom?: KvCache;
+}
+
+/** Continuous-batching loop over one DecoderSession. */
+export class Scheduler {
+  readonly #waiting: Job[] = [];
+  #prefilling: Job[] = [];
+  #rows: Row[] = [];
+  #joining: Row[] = [];
+  #cache: KvCache | undefined;
+  readonly #active = new Map<number, Job>();
+  readonly #scratch: Float32Array;
+  readonly #tokenTexts = new Map<number, string>();
+  #tokensGenerated = 0;
+  #forwardPasses = 0;
+
+  constructor(
+    readonly session: DecoderSession,
+    readonly tokenizer: TextTokenizer,
+    readonly info: ModelInfo,
+    readonly options: SchedulerOptions,
+    readonly sink: EventSink,
+  ) {
+    this.#scratch = new Float32Array(session.layout.vocabSize);
+  }
+
+  /** Queues a validated request (`sampling.seed` set). Throws OverloadedError when the queue is full. */
+  submit(id: number, request: GenerationRequest): void {
+    if (this.#waiting.length >= this.options.maxWaiting) throw new OverloadedError(this.#waiting.length);
+    const { sampling } = request;
+    const context: CandidateContext = {
+      params: sampling,
+      chain: buildProcessorChain(
+        sampling,
+        this.tokenizer.vocabSize < this.session.layout.vocabSize ? this.tokenizer.vocabSize : Infinity,
+      ),
+      eosTokenIds: new Set(sampling.ignoreEos ? [] : this.info.eosTokenIds),
+      tokenText: (tokenId) => this.#tokenText(tokenId),
+      streamDecoder: () => this.tokenizer.createStreamDecoder({ skipSpecialTokens: true }),
+      scratch: this.#scratch,
+    };
+    const seeded = new Rng(sampling.seed ?? 0);
+    const job: Job = {
+      id,
+      request,
+      prefill: new Prefill(this.session, request.promptIds, request.promptLogprobs, context.tokenText),
+      candidates: Array.from({ length: request.n }, (_, i) => new Candidate(i, seeded.fork(i), context)),
+      compute: { prefillTokens: 0, generatedTokens: 0, forwardPasses: 0, milliseconds: 0 },
+      started: false,
+      done: false,
+    };
+    this.#waiting.push(job);
+  }
+
+  /** Finishes a request's unfinished candidates as "cancelled"; its rows leave at the next step. */
+  cancel(id: number): void {
+    const waitingAt = this.#waiting.findIndex((job) => job.id === id);
+    const job = waitingAt >= 0 ? this.#waiting.splice(waitingAt, 1)[0] : this.#active.get(id);
+    if (!job || job.done) return;
+    this.#prefilling = this.#prefilling.filter((j) => j !== job);
+    this.#announce(job); // a stream always begins with "started"
+    for (const candidate of job.candidates) {
+      if (candidate.finished === undefined) this.sink.event(job.id, candidate.finish("cancelled"));
+    }
+    this.#complete(job);
+  }
+
+  /** Cancels every request (engine shutdown). */
+  cancelAll(): void {
+    for (const id of [...this.#waiting.map((job) => job.id), ...this.#active.keys()]) this.cancel(id);
+  }
+
+  /** Fails every request with `error` and empties the batch (after a model run threw). */
+  failAll(error: unknown): void {
+    for (const job of [...this.#waiting, ...this.#active.values()]) {
+      if (!job.done) this.sink.fail(job.id, error);
+      job.done = true;
+    }
+    this.#waiting.length = 0;
+    this.#active.clear();
+    this.#prefilling = [];
+    this.#rows = [];
+    this.#joining = [];
+    this.#cache = undefined;
+  }
+
+  get hasWork(): boolean {
+    return this.#waiting.length > 0 || this.#prefilling.length > 0 || this.#rows.length > 0 ||
+      this.#joining.length > 0;
+  }
+
+  /** Requests admitted (prefilling or decoding), waiting requests, and live rows. */
+  stats(): {
+    running: number;
+    waiting: number;
+    batchSize: number;
+    tokensGenerated: number;
+    forwardPasses: number;
+  } {
+    return {
+      running: this.#active.size,
+      waiting: this.#waiting.length,
+      batchSize: this.#rows.filter((row) => row.candidate.finished === undefined).length,
+      tokensGenerated: this.#tokensGenerated,
+      forwardPasses: this.#forwardPasses,
+    };
+  }
+
+  /** One iteration of the loop (see the module comment). */
+  async step(): Promise<void> {
+    await this.#prefillWithinBudget();
+    const started = performance.now();
+    this.#updateMembership();
+    if (this.#rows.length > 0) await this.#decode(started);
+  }
+
+  async #prefillWithinBudget(): Promise<void> {
+    const decoding = this.#rows.some((row) => row.candidate.finished === undefined);
+    let budget = decoding ? this.options.prefillChunkTokens : Infinity;
+    while (budget > 0) {
+      const job = this.#prefilling[0] ?? this.#admit();
+      if (!job) return;
+      const started = performance.now();
+      const ran = await job.prefill.runChunk(Math.min(budget, job.prefill.remaining));
+      budget -= ran;
+      this.#forwardPasses++;
+      if (job.done) continue; // cancelled while the chunk ran
+      job.compute.prefillTokens += ran;
+      job.compute.forwardPasses++;
+      job.compute.milliseconds += performance.now() - started;
+      if (job.prefill.complete) {
+        this.#prefilling = this.#prefilling.filter((j) => j !== job);
+        this.#start(job);
+      }
+    }
+  }
+
+  /** Moves the head of the queue to prefilling if its n candidates fit in the batch. */
+  #admit(): Job | undefined {
+    const head = this.#waiting[0];
+    if (!head) return undefined;
+    const live = (rows: Row[]) => rows.filter((row) => row.candidate.finished === undefined).length;
+    const reserved = live(this.#rows) + live(this.#joining) +
+      this.#prefilling.reduce((sum, job) => sum + job.request.n, 0);
+    if (reserved + head.request.n > this.options.maxBatchSize) return undefined;
+    this.#waiting.shift();
+    this.#prefilling.push(head);
+    this.#active.set(head.id, head);
+    return head;
+  }
+
+  /** The prompt is in: announce, sample every candidate's first token, queue the rest to join. */
+  #start(job: Job): void {
+    const started = performance.now();
+    const { prefill, request } = job;
+    this.#announce(job);
+    for (const candidate of job.candidates) {
+      if (request.sampling.maxTokens === 0) {
+        this.sink.event(job.id, candidate.finish("length"));
+        continue;
+      }
+      for (const event of candidate.step(prefill.lastLogits)) this.sink.event(job.id, event);
+      job.compute.generatedTokens++;
+      this.#tokensGenerated++;
+      if (candidate.finished === undefined) {
+        this.#joining.push({ job, candidate, length: request.promptIds.length, joinFrom: prefill.cache });
+      }
+    }
+    prefill.release();
+    job.compute.milliseconds += performance.now() - started;
+    this.#completeIfFinished(job);
+  }
+
+  /** Drops finished rows and adds joining ones, rebuilding the cache only if membership changed. */
+  #updateMembership(): void {
+    const survivors = this.#rows.map((row, index) => ({ row, index }))
+      .filter(({ row }) => row.candidate.finished === undefined);
+    const joining = this.#joining.filter((row) => row.candidate.finished === undefined);
+    this.#joining = [];
+    if (survivors.length === this.#rows.length && joining.length === 0) return;
+    const members = [
+      ...survivors.map(({ row, index }) => ({ source: this.#cache!, row: index, length: row.length })),
+      ...joining.map((row) => ({ source: row.joinFrom!, row: 0, length: row.length })),
+    ];
+    this.#rows = [
+      ...survivors.map(({ row }) => row),
+      ...joining.map((row) => ({ ...row, joinFrom: undefined })),
+    ];
+    this.#cache = members.length > 0 ? assembleCache(this.session.layout, members) : undefined;
+  }
+
+  /** One decode step over every row; `started` = when the step's own work began. */
+  async #decode(started: number): Promise<void> {
+    const rows = this.#rows;
+    const cache = this.#cache!;
+    const input = decodeStepInput(
+      rows.map((row) => row.candidate.lastToken),
+      rows.map((row) => row.length),
+      cache.length,
+    );
+    const { logits, present } = await this.session.forward({ ...input, past: cache });
+    this.#cache = present;
+    this.#forwardPasses++;
+    const V = this.session.layout.vocabSize;
+    const rowsOfJob = new Map<Job, number>();
+    rows.forEach((row, r) => {
+      row.length++;
+      if (row.candidate.finished !== undefined || row.job.done) return; // cancelled during the run
+      for (const event of row.candidate.step(logits.subarray(r * V, (r + 1) * V))) {
+        this.sink.event(row.job.id, event);
+      }
+      row.job.compute.generatedTokens++;
+      this.#tokensGenerated++;
+      rowsOfJob.set(row.job, (rowsOfJob.get(row.job) ?? 0) + 1);
+    });
+    const share = (performance.now() - started) / rows.length;
+    for (const [job, count] of rowsOfJob) {
+      job.compute.forwardPasses++;
+      job.compute.milliseconds += share * count;
+      this.#completeIfFinished(job);
+    }
+  }
+
+  /** Emits the job's "started" event, once; prompt log-probs once the prefill is complete. */
+  #announce(job: Job): void {
+    if (job.started) return;
+    job.started = true;
+    const { prefill, request } = job;
+    this.sink.event(job.id, {
+      type: "started",
+      modelVersion: this.info.version,
+      promptTokens: request.promptIds.length,
+      seed: request.sampling.seed ?? 0,
+      ...(prefill.complete && prefill.logprobs ? { promptLogprobs: prefill.logprobs } : {}),
+    });
+  }
+
+  #completeIfFinished(job: Job): void {
+    if (job.candidates.every((candidate) => candidate.finished !== undefined)) this.#complete(job);
+  }
+
+  #complete(job: Job): void {
+    if (job.done) return;
+    job.done = true;
+    this.#active.delete(job.id);
+    this.sink.event(job.id, { type: "done", compute: { ...job.compute } });
+  }
+
+  #tokenText(id: number): string {
+    let text = this.#tokenTexts.get(id);
+    if (text === undefined) {
+      text = id < this.tokenizer.vocabSize ? this.tokenizer.decode([id]) : "";
+      this.#tokenTexts.set(id, text);
+    }
+    return text;
+  }
+}

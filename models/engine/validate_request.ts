@@ -1,0 +1,79 @@
+/**
+ * Checks a GenerationRequest against the model it names and the engine's bounds, before it
+ * reaches the worker, and fills in a random seed when none was given. Range policies of the
+ * public API (OpenAI's limits) belong to the routes; this rejects only what the engine cannot do.
+ *
+ * @module
+ */
+import { ContextLengthError, InvalidRequestError, UnknownModelError } from "./errors.ts";
+import type { GenerationRequest, ModelInfo } from "./types.ts";
+
+/** Most log-prob alternatives per token (OpenAI's chat API allows 20). */
+export const MAX_LOGPROB_ALTERNATIVES = 20;
+
+/**
+ * The request, validated, with `sampling.seed` set (drawn from crypto when absent).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const info = { name: "m", version: "1", contextLength: 8, vocabSize: 10, eosTokenIds: [0], specialTokens: {} };
+ * const sampling = { temperature: 1, topP: 1, topK: 0, presencePenalty: 0, frequencyPenalty: 0,
+ *   maxTokens: 4, stop: [], ignoreEos: false };
+ * const checked = validateRequest({ model: "m", promptIds: [1, 2], n: 2, sampling }, [info], 8);
+ * assert.ok(Number.isSafeInteger(checked.sampling.seed));
+ * assert.throws(() => validateRequest({ model: "m", promptIds: [1, 2, 3, 4, 5], n: 1, sampling }, [info], 8));
+ * ```
+ */
+export function validateRequest(
+  request: GenerationRequest,
+  models: readonly ModelInfo[],
+  maxBatchSize: number,
+): GenerationRequest {
+  const info = models.find((m) => m.name === request.model);
+  if (!info) throw new UnknownModelError(request.model, models.map((m) => m.name));
+  const { sampling } = request;
+  const integer = (value: unknown, min: number, max: number, param: string) => {
+    if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
+      throw new InvalidRequestError(`${param} must be an integer in [${min}, ${max}], got ${value}`, param);
+    }
+  };
+  const finite = (value: unknown, min: number, max: number, param: string) => {
+    if (typeof value !== "number" || !(value >= min && value <= max)) {
+      throw new InvalidRequestError(`${param} must be a number in [${min}, ${max}], got ${value}`, param);
+    }
+  };
+  integer(request.n, 1, maxBatchSize, "n");
+  if (!Array.isArray(request.promptIds) || request.promptIds.length === 0) {
+    throw new InvalidRequestError("the prompt has no tokens", "promptIds");
+  }
+  for (const id of request.promptIds) integer(id, 0, info.vocabSize - 1, "promptIds");
+  finite(sampling.temperature, 0, Number.MAX_VALUE, "sampling.temperature");
+  finite(sampling.topP, 0, 1, "sampling.topP");
+  integer(sampling.topK, 0, Number.MAX_SAFE_INTEGER, "sampling.topK");
+  finite(sampling.presencePenalty, -Number.MAX_VALUE, Number.MAX_VALUE, "sampling.presencePenalty");
+  finite(sampling.frequencyPenalty, -Number.MAX_VALUE, Number.MAX_VALUE, "sampling.frequencyPenalty");
+  integer(sampling.maxTokens, 0, Number.MAX_SAFE_INTEGER, "sampling.maxTokens");
+  if (sampling.logprobs !== undefined) {
+    integer(sampling.logprobs, 0, MAX_LOGPROB_ALTERNATIVES, "sampling.logprobs");
+  }
+  if (request.promptLogprobs !== undefined) {
+    integer(request.promptLogprobs, 0, MAX_LOGPROB_ALTERNATIVES, "promptLogprobs");
+  }
+  if (!Array.isArray(sampling.stop) || sampling.stop.some((s) => typeof s !== "string" || s.length === 0)) {
+    throw new InvalidRequestError("stop must be a list of non-empty strings", "sampling.stop");
+  }
+  if (sampling.seed !== undefined && !Number.isSafeInteger(sampling.seed)) {
+    throw new InvalidRequestError(`seed must be a safe integer, got ${sampling.seed}`, "sampling.seed");
+  }
+  if (request.promptIds.length + sampling.maxTokens > info.contextLength) {
+    throw new ContextLengthError(request.promptIds.length, sampling.maxTokens, info.contextLength);
+  }
+  return { ...request, sampling: { ...sampling, seed: sampling.seed ?? randomSeed() } };
+}
+
+/** A uniformly random non-negative safe integer (53 bits) from crypto. */
+function randomSeed(): number {
+  const [high, low] = crypto.getRandomValues(new Uint32Array(2));
+  return (high >>> 11) * 2 ** 32 + low;
+}

@@ -1,0 +1,203 @@
+/**
+ * `POST /v1/chat/completions` on the wire: the request (fields in the OpenAI reference's
+ * order), the response and stream chunk, and the conversion into an engine request
+ * (user value → server default → API default).
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { GenerationRequest, SamplingParams } from "../models/engine/types.ts";
+import {
+  normalizeStop,
+  resolveMaxTokens,
+  SeedSchema,
+  type ServerDefaults,
+  StopSchema,
+  StreamOptionsSchema,
+  UsageSchema,
+} from "./common_schema.ts";
+
+const TextPartSchema = z.strictObject({ type: z.literal("text"), text: z.string() });
+const ContentSchema = z.union([z.string(), z.array(TextPartSchema).min(1)], {
+  error: "expected a string or an array of text parts",
+});
+const name = z.string().nullish();
+
+/** One message; content parts are text only (this model reads no images or audio). */
+export const MessageSchema = z.discriminatedUnion("role", [
+  z.strictObject({ role: z.literal("developer"), content: ContentSchema, name }),
+  z.strictObject({ role: z.literal("system"), content: ContentSchema, name }),
+  z.strictObject({ role: z.literal("user"), content: ContentSchema, name }),
+  z.strictObject({
+    role: z.literal("assistant"),
+    content: ContentSchema.nullish(),
+    name,
+    refusal: z.string().nullish(),
+  }),
+], { error: "role must be one of developer, system, user, assistant (tools are not supported)" });
+
+/** A chat message as the request gives it. */
+export type Message = z.output<typeof MessageSchema>;
+
+/** The chat completions request. */
+export const ChatCompletionRequestSchema = z.strictObject({
+  messages: z.array(MessageSchema).min(1),
+  model: z.string().min(1),
+  frequency_penalty: z.number().min(-2).max(2).nullish(),
+  logit_bias: z.record(z.string(), z.number().min(-100).max(100)).nullish(),
+  logprobs: z.boolean().nullish(),
+  max_completion_tokens: z.int().min(1).nullish(),
+  max_tokens: z.int().min(1).nullish(),
+  metadata: z.record(z.string(), z.string()).nullish(),
+  n: z.int().min(1).max(128).nullish(),
+  presence_penalty: z.number().min(-2).max(2).nullish(),
+  response_format: z.object({ type: z.string() }).nullish(),
+  seed: SeedSchema,
+  stop: StopSchema,
+  store: z.boolean().nullish(),
+  stream: z.boolean().nullish(),
+  stream_options: StreamOptionsSchema.nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  tool_choice: z.unknown().optional(),
+  tools: z.array(z.unknown()).nullish(),
+  top_logprobs: z.int().min(0).max(20).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  user: z.string().nullish(),
+}).superRefine((body, ctx) => {
+  const issue = (field: string, message: string) => ctx.addIssue({ code: "custom", path: [field], message });
+  if (body.logit_bias != null && Object.keys(body.logit_bias).length > 0) {
+    issue("logit_bias", "logit_bias is not supported by this server");
+  }
+  if (body.response_format != null && body.response_format.type !== "text") {
+    issue("response_format", `response_format ${body.response_format.type} is not supported; only text`);
+  }
+  if (body.tools != null && body.tools.length > 0) issue("tools", "tools are not supported by this model");
+  if (body.tool_choice != null && body.tool_choice !== "none") {
+    issue("tool_choice", "tools are not supported");
+  }
+  if (body.top_logprobs != null && body.logprobs !== true) {
+    issue("top_logprobs", "top_logprobs requires logprobs to be true");
+  }
+  if (body.stream_options != null && body.stream !== true) {
+    issue("stream_options", "only allowed when stream is true");
+  }
+});
+
+/** A validated chat completions request. */
+export type ChatCompletionRequest = z.output<typeof ChatCompletionRequestSchema>;
+
+const TopLogprobSchema = z.object({
+  token: z.string(),
+  logprob: z.number(),
+  bytes: z.array(z.int()).nullable(),
+});
+
+/** Log-prob of one generated token with its alternatives. */
+export const ChatTokenLogprobSchema = TopLogprobSchema.extend({ top_logprobs: z.array(TopLogprobSchema) });
+
+/** One token's log-prob entry on the wire. */
+export type ChatTokenLogprob = z.output<typeof ChatTokenLogprobSchema>;
+
+const ChatLogprobsSchema = z.object({
+  content: z.array(ChatTokenLogprobSchema).nullable(),
+  refusal: z.array(ChatTokenLogprobSchema).nullable(),
+});
+
+const FinishReasonSchema = z.enum(["stop", "length"]);
+
+/** The chat completions response. */
+export const ChatCompletionResponseSchema = z.object({
+  id: z.string(),
+  object: z.literal("chat.completion"),
+  created: z.int(),
+  model: z.string(),
+  system_fingerprint: z.string(),
+  choices: z.array(z.object({
+    index: z.int(),
+    message: z.object({ role: z.literal("assistant"), content: z.string(), refusal: z.null() }),
+    logprobs: ChatLogprobsSchema.nullable(),
+    finish_reason: FinishReasonSchema,
+  })),
+  usage: UsageSchema,
+});
+
+/** A chat completions response. */
+export type ChatCompletionResponse = z.output<typeof ChatCompletionResponseSchema>;
+
+/** One streamed chunk. */
+export const ChatCompletionChunkSchema = z.object({
+  id: z.string(),
+  object: z.literal("chat.completion.chunk"),
+  created: z.int(),
+  model: z.string(),
+  system_fingerprint: z.string(),
+  choices: z.array(z.object({
+    index: z.int(),
+    delta: z.object({ role: z.literal("assistant").optional(), content: z.string().optional() }),
+    logprobs: ChatLogprobsSchema.nullable(),
+    finish_reason: FinishReasonSchema.nullable(),
+  })),
+  usage: UsageSchema.nullable().optional(),
+});
+
+/** A chat stream chunk. */
+export type ChatCompletionChunk = z.output<typeof ChatCompletionChunkSchema>;
+
+/**
+ * The engine's sampling parameters. Without any max_tokens the room left in the context is the
+ * limit (OpenAI's chat default).
+ *
+ * @example
+ * ```ts
+ * import { chatSampling } from "./chat_completions_schema.ts";
+ * const body = { model: "m", messages: [{ role: "user" as const, content: "hi" }], logprobs: true, top_logprobs: 2 };
+ * const sampling = chatSampling(body, 10, 64, {});
+ * if (sampling.maxTokens !== 54 || sampling.logprobs !== 2 || sampling.temperature !== 1) throw new Error();
+ * ```
+ */
+export function chatSampling(
+  body: ChatCompletionRequest,
+  promptTokens: number,
+  contextLength: number,
+  defaults: ServerDefaults,
+): SamplingParams {
+  return {
+    temperature: body.temperature ?? defaults.temperature ?? 1,
+    topP: body.top_p ?? defaults.topP ?? 1,
+    topK: 0,
+    presencePenalty: body.presence_penalty ?? 0,
+    frequencyPenalty: body.frequency_penalty ?? 0,
+    maxTokens: resolveMaxTokens(
+      body.max_completion_tokens ?? body.max_tokens,
+      defaults.maxTokens,
+      contextLength - promptTokens,
+      promptTokens,
+      contextLength,
+    ),
+    stop: normalizeStop(body.stop),
+    ignoreEos: false,
+    seed: body.seed ?? undefined,
+    logprobs: body.logprobs === true ? body.top_logprobs ?? 0 : undefined,
+  };
+}
+
+/** The engine request for the rendered, tokenized conversation. */
+export function toGenerationRequest(
+  body: ChatCompletionRequest,
+  promptIds: number[],
+  contextLength: number,
+  defaults: ServerDefaults,
+): GenerationRequest {
+  return {
+    model: body.model,
+    promptIds,
+    n: body.n ?? 1,
+    sampling: chatSampling(body, promptIds.length, contextLength, defaults),
+  };
+}
+
+/** A message's text: a string, or its text parts joined. */
+export function messageText(content: Message["content"]): string {
+  if (content === null || content === undefined) return "";
+  return typeof content === "string" ? content : content.map((part) => part.text).join("");
+}

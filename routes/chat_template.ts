@@ -1,0 +1,63 @@
+/**
+ * Renders a conversation with the model's Jinja chat template (tokenizer_config.json's
+ * `chat_template`, run by @huggingface/jinja) and `add_generation_prompt`, so the prompt ends
+ * where the assistant's answer begins.
+ *
+ * @module
+ */
+import { Template } from "@huggingface/jinja";
+import type { ModelInfo } from "../models/engine/types.ts";
+import { type Message, messageText } from "./chat_completions_schema.ts";
+import { RequestValidationError } from "./errors.ts";
+
+const compiled = new Map<string, Template>();
+
+/**
+ * The prompt text for these messages. `developer` messages render as `system` (chat templates
+ * predate that role). Throws RequestValidationError when the model has no template or the
+ * template rejects the conversation (`raise_exception`).
+ *
+ * @example
+ * ```ts
+ * import { renderChatPrompt } from "./chat_template.ts";
+ * const model = {
+ *   name: "m", version: "v", contextLength: 64, vocabSize: 10, eosTokenIds: [0], specialTokens: {},
+ *   chatTemplate: "{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}{% if add_generation_prompt %}<assistant>{% endif %}",
+ * };
+ * const text = renderChatPrompt(model, [{ role: "developer", content: "Be brief." }, { role: "user", content: "Hi" }]);
+ * if (text !== "<system>Be brief.<user>Hi<assistant>") throw new Error(text);
+ * ```
+ */
+export function renderChatPrompt(model: ModelInfo, messages: readonly Message[]): string {
+  if (model.chatTemplate === undefined) {
+    throw new RequestValidationError(
+      `model "${model.name}" has no chat template; use /v1/completions with a plain prompt`,
+      "model",
+      "chat_template_missing",
+    );
+  }
+  const template = templateFor(model.chatTemplate);
+  const conversation = messages.map((m) => ({
+    role: m.role === "developer" ? "system" : m.role,
+    content: messageText(m.content),
+    ...(m.name != null ? { name: m.name } : {}),
+  }));
+  try {
+    return template.render({ ...model.specialTokens, messages: conversation, add_generation_prompt: true });
+  } catch (error) {
+    throw new RequestValidationError(
+      `the model's chat template rejected the messages: ${(error as Error).message}`,
+      "messages",
+      "invalid_value",
+    );
+  }
+}
+
+function templateFor(source: string): Template {
+  let template = compiled.get(source);
+  if (template === undefined) {
+    template = new Template(source);
+    compiled.set(source, template);
+  }
+  return template;
+}

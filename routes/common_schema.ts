@@ -1,0 +1,108 @@
+/**
+ * Wire pieces both completion routes share: stop sequences, stream options, usage, the
+ * model object, and the rule that turns a request's `max_tokens` into the engine's
+ * (user value → server default → API default).
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { FinishReason } from "../models/engine/types.ts";
+
+/** Server defaults from the config; a field left out of a request takes these before the API's own. */
+export interface ServerDefaults {
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+}
+
+/** `stop`: one string or up to 4. */
+export const StopSchema = z.union([z.string(), z.array(z.string()).max(4)], {
+  error: "expected a string or an array of at most 4 strings",
+}).nullish();
+
+/** `stream_options` (only with `stream: true`). */
+export const StreamOptionsSchema = z.strictObject({ include_usage: z.boolean().nullish() });
+
+/** The seed as the engine takes it: a safe integer. */
+export const SeedSchema = z.int().nullish();
+
+/** Token counts of one request. */
+export const UsageSchema = z.object({
+  prompt_tokens: z.int(),
+  completion_tokens: z.int(),
+  total_tokens: z.int(),
+});
+
+/** `usage` as it appears on the wire. */
+export type Usage = z.output<typeof UsageSchema>;
+
+/** One entry of `GET /v1/models`. */
+export const ModelObjectSchema = z.object({
+  id: z.string(),
+  object: z.literal("model"),
+  created: z.int(),
+  owned_by: z.string(),
+});
+
+/** `GET /v1/models`. */
+export const ModelListSchema = z.object({ object: z.literal("list"), data: z.array(ModelObjectSchema) });
+
+/** The error envelope every failure answers with. */
+export const ErrorResponseSchema = z.object({
+  error: z.object({
+    message: z.string(),
+    type: z.string(),
+    param: z.string().nullable(),
+    code: z.string().nullable(),
+  }),
+});
+
+/** `stop` as the engine's list. */
+export function normalizeStop(stop: string | string[] | null | undefined): string[] {
+  if (stop === null || stop === undefined) return [];
+  return (typeof stop === "string" ? [stop] : stop).filter((s) => s !== "");
+}
+
+/**
+ * The engine's maxTokens: the caller's value as given (the engine reports a context overflow),
+ * else the server default or the API default, cut to the room left in the context (at least 1).
+ *
+ * @example
+ * ```ts
+ * import { resolveMaxTokens } from "./common_schema.ts";
+ * if (resolveMaxTokens(100, undefined, 16, 60, 64) !== 100) throw new Error("caller's value stands");
+ * if (resolveMaxTokens(undefined, undefined, 16, 60, 64) !== 4) throw new Error("default is cut to fit");
+ * ```
+ */
+export function resolveMaxTokens(
+  requested: number | null | undefined,
+  serverDefault: number | undefined,
+  apiDefault: number,
+  promptTokens: number,
+  contextLength: number,
+): number {
+  if (requested !== null && requested !== undefined) return requested;
+  return Math.max(1, Math.min(serverDefault ?? apiDefault, contextLength - promptTokens));
+}
+
+/** Fields every response and chunk of one request shares. */
+export interface ResponseMeta {
+  id: string;
+  /** Unix seconds. */
+  created: number;
+  model: string;
+  /** The model version that served the request. */
+  systemFingerprint: string;
+}
+
+/** OpenAI's finish reasons; a cancelled candidate reports `stop` (nobody is listening, or the stream errs). */
+export function wireFinishReason(reason: FinishReason): "stop" | "length" {
+  return reason === "length" ? "length" : "stop";
+}
+
+/** Usage over prompts: each prompt counted once, completion tokens over every choice. */
+export function sumUsage(promptTokens: number[], completionTokens: number[]): Usage {
+  const prompt = promptTokens.reduce((a, b) => a + b, 0);
+  const completion = completionTokens.reduce((a, b) => a + b, 0);
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
