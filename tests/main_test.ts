@@ -3,42 +3,9 @@
  * GenAI spans over OTLP when OTEL_DENO=true, and shuts down gracefully on SIGTERM.
  */
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import OpenAI from "openai";
 import { TEST_CONTEXT_LENGTH, testModelFolder } from "./_gateway.ts";
-
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const PERMISSIONS = ["--allow-net", "--allow-read", "--allow-env", "--allow-ffi", "--allow-sys"];
-
-interface Running {
-  process: Deno.ChildProcess;
-  origin: Promise<string>;
-  output: () => string;
-  exited: Promise<Deno.CommandStatus>;
-}
-
-function runMain(env: Record<string, string>): Running {
-  const process = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMISSIONS, "main.ts"],
-    cwd: ROOT,
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let output = "";
-  let announce: (origin: string) => void;
-  const origin = new Promise<string>((resolve) => announce = resolve);
-  const read = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-      output += text;
-      const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(output);
-      if (match) announce(match[1]);
-    }
-  };
-  const reading = Promise.all([read(process.stdout), read(process.stderr)]);
-  const exited = reading.then(() => process.status);
-  return { process, origin, output: () => output, exited };
-}
+import { runMain } from "./_main_process.ts";
 
 Deno.test("main.ts: a bad config stops start-up with one line per problem and exit code 1", async () => {
   const run = runMain({ PORT: "http", MAX_BATCH_SIZE: "0", HOST: "0.0.0.0", MODEL_PATH: "/nonexistent" });
