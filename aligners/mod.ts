@@ -1,0 +1,43 @@
+/**
+ * Inference-time aligners (IAMA.md §1): plain sampling, best-of-N, soft best-of-N and rejection
+ * sampling toward the tilted policy. Each asks models/engine for candidates (one request per batch, so
+ * they share a prefill), scores them with aligners/criteria under the request's weights, chooses with
+ * a generator forked from the request seed, and returns the completion with a receipt. Knows nothing
+ * about HTTP.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createBestOfN, createRejectionSampling } from "./mod.ts";
+ * const shape = { promptTokens: 12, maxTokens: 32, criteriaCount: 2 };
+ * assert.equal(createBestOfN({ n: 4 }).estimateCost(shape).generatedTokens, 128);
+ * const rs = createRejectionSampling({ temperature: 1, rMax: 3, batchSize: 4, maxDraws: 16 });
+ * assert.equal(rs.estimateCost(shape).rewardEvaluations, 32);
+ * ```
+ *
+ * @module
+ */
+export type {
+  Aligner,
+  AlignerContext,
+  AlignerResult,
+  AlignmentTask,
+  Choice,
+  Cost,
+  CostParams,
+  Receipt,
+  ReceiptCompute,
+  ReceiptCriterion,
+  TaskCriteria,
+} from "./aligner.ts";
+export { CHOICE_STREAM, GENERATION_STREAM } from "./aligner.ts";
+export { batchSeed, type Candidate, type CandidateBatch, generateCandidates } from "./candidates.ts";
+export { acceptanceProbability, argmaxIndex, softmaxChoice, softmaxProbabilities } from "./choice.ts";
+export { batchCost, DEFAULT_PREFILL_CHUNK_TOKENS } from "./cost.ts";
+export { alignerResult, type ReceiptInput, type ReceiptScores, sumCompute } from "./receipt.ts";
+export { criteriaCount, scoreTask, type TaskScores } from "./score.ts";
+export { createPlainSampling, type PlainSamplingOptions } from "./plain_sampling.ts";
+export { type BestOfNOptions, createBestOfN } from "./best_of_n.ts";
+export { createSoftBestOfN, type SoftBestOfNOptions } from "./soft_best_of_n.ts";
+export { rejectionLoop, type RejectionLoopOptions, type RejectionOutcome } from "./rejection_loop.ts";
+export { createRejectionSampling, type RejectionSamplingOptions } from "./rejection_sampling.ts";
