@@ -57,7 +57,10 @@ export class Candidate {
   step(logits: Float32Array): GenerationEvent[] {
     const { params, chain, eosTokenIds, tokenText, scratch } = this.context;
     const tokenId = chooseToken(logits, chain, this.counts, params, this.rng, scratch);
-    const token = tokenLogprob(logits, tokenId, params.logprobs ?? 0, tokenText);
+    // Log-probs cost a pass of exp over the vocabulary: only when asked for (the trainer asks with 0).
+    const token = params.logprobs === undefined
+      ? { tokenId, text: tokenText(tokenId), logprob: NaN }
+      : tokenLogprob(logits, tokenId, params.logprobs, tokenText);
     this.#generated++;
     this.#lastToken = tokenId;
     this.counts.set(tokenId, (this.counts.get(tokenId) ?? 0) + 1);

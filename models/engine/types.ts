@@ -25,7 +25,10 @@ export interface SamplingParams {
   ignoreEos: boolean;
   /** Same seed ⇒ same tokens for every candidate, whatever else runs in the batch. */
   seed?: number;
-  /** Return this many top alternatives with each generated token's log-prob (0 = log-prob only). */
+  /**
+   * Return each generated token's log-prob with this many top alternatives (0 = log-prob only).
+   * Left out, log-probs are not computed and `GeneratedToken.logprob` is NaN.
+   */
   logprobs?: number;
 }
 
