@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import { z } from "zod";
+import { AlignmentSpecSchema } from "./routes/alignment_schema.ts";
 
 /** The model folder served as `default` when `MODEL_PATH` is not set. */
 export const EMBEDDED_MODEL_PATH: string = join(import.meta.dirname ?? ".", "models", "default");
@@ -51,6 +52,19 @@ const ModelPathSchema = z.union([z.string(), z.array(z.string())]).transform((va
   return entries;
 });
 
+/** `ALIGNMENT_DEFAULT`: an alignment spec, as JSON text (environment) or an object (config file). */
+const AlignmentDefaultSchema = z.union([z.string(), z.record(z.string(), z.unknown())])
+  .transform((value, ctx): unknown => {
+    if (typeof value !== "string") return value;
+    try {
+      return JSON.parse(value);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: `not JSON: ${(error as Error).message}` });
+      return z.NEVER;
+    }
+  })
+  .pipe(AlignmentSpecSchema);
+
 const AUTH_KEYS = ["HOST", "API_KEYS", "AUTH_DISABLED"];
 
 /** Raw keys as they appear in the environment or the config file. */
@@ -68,6 +82,7 @@ export const ConfigSchema = z.strictObject({
   DEFAULT_TOP_P: z.coerce.number().gt(0).max(1).optional(),
   MAX_REQUEST_BYTES: positiveInt.default(1_048_576),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(30),
+  ALIGNMENT_DEFAULT: AlignmentDefaultSchema.optional(),
 }).superRefine((raw, ctx) => {
   if (!isLoopback(raw.HOST) && raw.API_KEYS.length === 0 && !raw.AUTH_DISABLED) {
     ctx.addIssue({
@@ -103,6 +118,8 @@ export const ConfigSchema = z.strictObject({
   },
   maxRequestBytes: raw.MAX_REQUEST_BYTES,
   shutdownGraceSeconds: raw.SHUTDOWN_GRACE_SECONDS,
+  /** The server's alignment spec: its criteria rank legacy `best_of` candidates. */
+  defaultAlignment: raw.ALIGNMENT_DEFAULT,
 }));
 
 /** The validated configuration main.ts wires together. */

@@ -73,3 +73,17 @@ Deno.test("config: CONFIG_FILE supplies values and the environment wins", async 
   assert.ok(!missing.ok);
   assert.match(missing.problems[0], /^CONFIG_FILE: cannot read \/etc\/none\.json/);
 });
+
+Deno.test("config: ALIGNMENT_DEFAULT is a validated alignment spec (JSON in the environment)", async () => {
+  const result = await loadConfig({ ALIGNMENT_DEFAULT: '{"criteria":{"length":1},"aligner":"best_of_n"}' });
+  assert.ok(result.ok);
+  assert.deepEqual(result.config.defaultAlignment, { criteria: { length: 1 }, aligner: "best_of_n" });
+  const none = await loadConfig({});
+  assert.ok(none.ok && none.config.defaultAlignment === undefined);
+  const bad = await loadConfig({ ALIGNMENT_DEFAULT: "{nope" });
+  assert.ok(!bad.ok);
+  assert.match(bad.problems[0], /^ALIGNMENT_DEFAULT: not JSON/);
+  const wrong = await loadConfig({ ALIGNMENT_DEFAULT: '{"criteria":{"length":1},"n":0}' });
+  assert.ok(!wrong.ok);
+  assert.match(wrong.problems[0], /^ALIGNMENT_DEFAULT/);
+});

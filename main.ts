@@ -8,6 +8,7 @@
 import { loadConfig } from "./config.ts";
 import { createEngine, type GenerationEngine } from "./models/engine/mod.ts";
 import { createApp } from "./routes/app.ts";
+import { Calibrator, createBuiltinCriteria, CriterionRegistry } from "./aligners/criteria/mod.ts";
 
 const loaded = await loadConfig(Deno.env.toObject());
 if (!loaded.ok) {
@@ -47,6 +48,10 @@ const app = createApp({
   maxRequestBytes: config.maxRequestBytes,
   shutdownSignal: stopGenerations.signal,
   draining: () => draining,
+  criteria: new CriterionRegistry(createBuiltinCriteria()),
+  // Identity calibration until calibration files exist (receipts say so).
+  calibrator: new Calibrator(undefined, { missing: "identity" }),
+  defaultAlignment: config.defaultAlignment,
 });
 
 const server = Deno.serve({

@@ -11,6 +11,8 @@ import { matchedRoutes } from "hono/route";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import type { GenerationEngine } from "../models/engine/types.ts";
+import { Calibrator, createBuiltinCriteria, CriterionRegistry } from "../aligners/criteria/mod.ts";
+import type { AlignmentSpec } from "./alignment_schema.ts";
 import { bearerKeys } from "./auth.ts";
 import { registerChatCompletions } from "./chat_completions.ts";
 import type { ServerDefaults } from "./common_schema.ts";
@@ -34,6 +36,12 @@ export interface AppOptions {
   /** True once shutdown has begun. */
   draining?: () => boolean;
   log?: Log;
+  /** Criteria requests may weight (default: the built-ins length, format, sentiment, civility). */
+  criteria?: CriterionRegistry;
+  /** Calibration of the criteria (default: identity until calibration files exist). */
+  calibrator?: Calibrator;
+  /** Server-side spec whose criteria legacy `best_of` uses. */
+  defaultAlignment?: AlignmentSpec;
 }
 
 /**
@@ -53,6 +61,11 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     engine: options.engine,
     metrics,
     defaults: options.defaults ?? {},
+    alignment: {
+      criteria: options.criteria ?? new CriterionRegistry(createBuiltinCriteria()),
+      calibrator: options.calibrator ?? new Calibrator(undefined, { missing: "identity" }),
+      defaultSpec: options.defaultAlignment,
+    },
     shutdownSignal: options.shutdownSignal ?? new AbortController().signal,
     draining: options.draining ?? (() => false),
     log,

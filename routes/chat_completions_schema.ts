@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import type { GenerationRequest, SamplingParams } from "../models/engine/types.ts";
+import { AlignmentSpecSchema } from "./alignment_schema.ts";
 import {
   normalizeStop,
   resolveMaxTokens,
@@ -63,6 +64,8 @@ export const ChatCompletionRequestSchema = z.strictObject({
   top_logprobs: z.int().min(0).max(20).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
   user: z.string().nullish(),
+  /** Our extension: the per-request alignment spec (alignment_schema.ts). */
+  alignment: AlignmentSpecSchema.nullish(),
 }).superRefine((body, ctx) => {
   const issue = (field: string, message: string) => ctx.addIssue({ code: "custom", path: [field], message });
   if (body.logit_bias != null && Object.keys(body.logit_bias).length > 0) {

@@ -4,16 +4,33 @@
  *
  * @module
  */
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
+import { type AlignedOutput, chosenAsStream, runAligned, withReceipt } from "./alignment.ts";
+import {
+  ALIGNMENT_HEADER,
+  type AlignmentSpec,
+  bestOfSpec,
+  checkAlignedRequest,
+  readAlignmentSpec,
+} from "./alignment_schema.ts";
 import {
   type CompletionRequest,
   CompletionRequestSchema,
+  completionSampling,
   promptInputs,
   toGenerationRequest,
 } from "./completions_schema.ts";
 import type { ResponseMeta } from "./common_schema.ts";
 import { completionResponse, CompletionStream } from "./completions_response.ts";
-import { type AppEnv, findModel, requestAbort, responseId, type RouteDeps, unixSeconds } from "./deps.ts";
+import {
+  type AppEnv,
+  findModel,
+  type RequestAbort,
+  requestAbort,
+  responseId,
+  type RouteDeps,
+  unixSeconds,
+} from "./deps.ts";
 import { collectGeneration, startGenerations } from "./generation.ts";
 import { errorType, streamResponse, throwIfShutDown, tokenUsage } from "./streaming.ts";
 import { GenerationTelemetry } from "./telemetry.ts";
@@ -33,7 +50,12 @@ export function registerCompletions(app: Hono<AppEnv>, deps: RouteDeps): void {
     const abort = requestAbort(c, deps.shutdownSignal);
     const n = body.n ?? 1;
     const withLogprobs = body.logprobs != null;
+    const spec = readAlignmentSpec(body.alignment, c.req.header(ALIGNMENT_HEADER)) ??
+      (body.best_of != null && body.best_of > n
+        ? bestOfSpec(body.best_of, deps.alignment.defaultSpec)
+        : undefined);
     try {
+      if (spec !== undefined) return await alignedCompletion(c, deps, body, spec, telemetry, abort);
       const prompts = await resolvePrompts(deps.engine, model.name, body);
       const requests = prompts.map((p) =>
         toGenerationRequest(body, p.ids, model.contextLength, deps.defaults)
@@ -83,6 +105,70 @@ export function registerCompletions(app: Hono<AppEnv>, deps: RouteDeps): void {
       telemetry.failed(errorType(error), String(error));
       throw error;
     }
+  });
+}
+
+/** The aligned path: one prompt, one answer chosen by the spec's aligner, with its receipt. */
+async function alignedCompletion(
+  c: Context<AppEnv>,
+  deps: RouteDeps,
+  body: CompletionRequest,
+  spec: AlignmentSpec,
+  telemetry: GenerationTelemetry,
+  abort: RequestAbort,
+): Promise<Response> {
+  const inputs = promptInputs(body.prompt);
+  checkAlignedRequest({ n: body.n ?? 1, logprobs: body.logprobs != null, prompts: inputs.length });
+  const model = findModel(deps.engine, body.model);
+  const [input] = inputs;
+  const ids = "ids" in input ? input.ids : await deps.engine.tokenize(model.name, input.text);
+  const text = "text" in input ? input.text : await deps.engine.detokenize(model.name, input.ids);
+  const echoText = body.echo === true ? text : undefined;
+  const sampling = completionSampling(body, ids.length, model.contextLength, deps.defaults);
+  telemetry.requested({ ...sampling, n: 1 });
+  const output: AlignedOutput = await runAligned(deps, {
+    model: model.name,
+    promptIds: ids,
+    prompt: text,
+    sampling,
+    spec,
+    seed: body.seed,
+    signal: abort.signal,
+    telemetry,
+  });
+  const meta: ResponseMeta = {
+    id: responseId("cmpl"),
+    created: unixSeconds(),
+    model: model.name,
+    systemFingerprint: output.generation.started.modelVersion,
+  };
+  telemetry.started(meta.id, meta.systemFingerprint);
+  throwIfShutDown(output.generation.candidates[0].finishReason, deps.shutdownSignal);
+  if (body.stream === true) {
+    const includeUsage = body.stream_options?.include_usage === true;
+    const generation = chosenAsStream(output);
+    const writer = new CompletionStream(
+      meta,
+      [{ started: generation.started, echoText }],
+      1,
+      false,
+      includeUsage,
+    );
+    return streamResponse(c, deps, {
+      generations: [generation],
+      writer: withReceipt(writer, output),
+      telemetry,
+      abort,
+      includeUsage,
+      promptParam: "prompt",
+    });
+  }
+  const response = completionResponse(meta, [{ generation: output.generation, echoText }], false);
+  telemetry.finished(tokenUsage(response.usage!), response.choices.map((choice) => choice.finish_reason!));
+  return c.json({
+    ...response,
+    usage: { ...response.usage!, alignment_compute: output.usage },
+    alignment: output.receipt,
   });
 }
 

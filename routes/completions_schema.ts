@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import type { GenerationRequest, SamplingParams } from "../models/engine/types.ts";
+import { AlignmentSpecSchema } from "./alignment_schema.ts";
 import {
   normalizeStop,
   resolveMaxTokens,
@@ -52,21 +53,17 @@ export const CompletionRequestSchema = z.strictObject({
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
   user: z.string().nullish(),
+  /** Our extension: the per-request alignment spec (alignment_schema.ts). */
+  alignment: AlignmentSpecSchema.nullish(),
 }).superRefine((body, ctx) => {
   const n = body.n ?? 1;
+  const bestOf = (message: string) => ctx.addIssue({ code: "custom", path: ["best_of"], message });
   if (body.best_of != null && body.best_of < n) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["best_of"],
-      message: "best_of must be greater than or equal to n",
-    });
-  } else if (body.best_of != null && body.best_of > n) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["best_of"],
-      message:
-        "best_of greater than n is not supported yet (candidates are not ranked); set best_of to n or leave it out",
-    });
+    bestOf("best_of must be greater than or equal to n");
+  } else if (body.best_of != null && body.best_of > n && n > 1) {
+    bestOf("best_of > n runs reward-based best-of-N, which returns one answer: use n = 1");
+  } else if (body.best_of != null && body.best_of > n && body.alignment != null) {
+    bestOf("give either best_of or alignment (alignment.n sets best-of-N's candidates)");
   }
   if (body.suffix != null && body.suffix !== "") {
     ctx.addIssue({

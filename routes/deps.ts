@@ -7,6 +7,7 @@
 import type { Context } from "hono";
 import { UnknownModelError } from "../models/engine/errors.ts";
 import type { GenerationEngine, ModelInfo } from "../models/engine/types.ts";
+import type { AlignmentDeps } from "./alignment.ts";
 import type { ServerDefaults } from "./common_schema.ts";
 import { describeError } from "./errors.ts";
 import type { GatewayMetrics } from "./metrics.ts";
@@ -25,6 +26,8 @@ export interface RouteDeps {
   engine: GenerationEngine;
   metrics: GatewayMetrics;
   defaults: ServerDefaults;
+  /** Criteria, calibration and the default spec of aligned requests. */
+  alignment: AlignmentDeps;
   /** Aborted when the server's shutdown grace period is over: in-flight generations stop. */
   shutdownSignal: AbortSignal;
   /** True once the server has begun to shut down (`/readyz` answers 503). */

@@ -17,6 +17,13 @@ import {
   UnknownModelError,
 } from "../models/engine/errors.ts";
 import { UnknownTokenIdError } from "../models/tokenizer/mod.ts";
+import {
+  CriterionParamsError,
+  InvalidAggregatorError,
+  InvalidWeightsError,
+  MissingCalibrationError,
+  UnknownCriterionError,
+} from "../aligners/criteria/mod.ts";
 
 /** A request field failed validation or asks for something this server does not do. */
 export class RequestValidationError extends Error {
@@ -156,6 +163,36 @@ const TABLE: readonly Entry[] = [
         : ENGINE_PARAMS[e.param] ?? e.param,
   }),
   entry(UnknownTokenIdError, { status: 400, type: INVALID, code: "invalid_value", param: () => "prompt" }),
+  entry(UnknownCriterionError, {
+    status: 400,
+    type: INVALID,
+    code: "unknown_criterion",
+    param: (e) => `alignment.criteria.${e.criterion}`,
+  }),
+  entry(InvalidWeightsError, {
+    status: 400,
+    type: INVALID,
+    code: "invalid_weights",
+    param: (e) => e.param.replace(/^weights/, "alignment.criteria"),
+  }),
+  entry(CriterionParamsError, {
+    status: 400,
+    type: INVALID,
+    code: "invalid_criterion_params",
+    param: (e) => `alignment.params.${e.criterion}${e.param === null ? "" : `.${e.param}`}`,
+  }),
+  entry(InvalidAggregatorError, {
+    status: 400,
+    type: INVALID,
+    code: "invalid_value",
+    param: (e) => `alignment.${e.param}`,
+  }),
+  entry(MissingCalibrationError, {
+    status: 400,
+    type: INVALID,
+    code: "criterion_not_calibrated",
+    param: (e) => `alignment.criteria.${e.criterion}`,
+  }),
   entry(EngineClosedError, { status: 503, type: "server_error", code: "service_unavailable" }),
 ];
 

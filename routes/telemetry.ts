@@ -49,6 +49,16 @@ export class GenerationTelemetry {
     if (sampling.seed !== undefined) this.span.setAttribute("gen_ai.request.seed", sampling.seed);
   }
 
+  /** An aligner ran: what it was and what it spent (`alignment.*` attributes). */
+  aligned(run: { aligner: string; n: number; candidates: number; generatedTokens: number }): void {
+    this.span.setAttributes({
+      "alignment.aligner": run.aligner,
+      "alignment.n": run.n,
+      "alignment.candidates": run.candidates,
+      "alignment.generated_tokens": run.generatedTokens,
+    });
+  }
+
   /** The engine started: the response's id and the model version serving it. */
   started(responseId: string, modelVersion: string): void {
     this.span.setAttributes({ "gen_ai.response.id": responseId, "gen_ai.response.model": modelVersion });

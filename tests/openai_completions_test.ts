@@ -213,7 +213,7 @@ Deno.test("openai client: /v1/completions", async (t) => {
       assert.deepEqual(last?.choices, []);
     });
 
-    await t.step("best_of = n is accepted; best_of > n is a clear 400", async () => {
+    await t.step("best_of = n is accepted; best_of > n with n > 1 is a clear 400", async () => {
       const ok = await client.completions.create({
         model: "default",
         prompt: "Hi",
@@ -223,9 +223,9 @@ Deno.test("openai client: /v1/completions", async (t) => {
       });
       assert.equal(ok.choices.length, 2);
       await assert.rejects(
-        client.completions.create({ model: "default", prompt: "Hi", n: 1, best_of: 3, max_tokens: 2 }),
+        client.completions.create({ model: "default", prompt: "Hi", n: 2, best_of: 3, max_tokens: 2 }),
         (error: Error & { status?: number; param?: string }) =>
-          error.status === 400 && error.param === "best_of" && /not supported yet/.test(error.message),
+          error.status === 400 && error.param === "best_of" && /use n = 1/.test(error.message),
       );
     });
   } finally {
