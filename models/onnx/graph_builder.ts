@@ -11,9 +11,10 @@
  * const model = g.build();
  * ```
  */
-import type {
-  Dimension,
+import {
+  type Dimension,
   OnnxAttributeValue,
+  OnnxDataType,
   OnnxElementType,
   OnnxModel,
   OnnxNode,
@@ -162,7 +163,7 @@ export class GraphBuilder {
     return this.op("Unsqueeze", [x, this.int64(axes)]);
   }
   cast(x: string, to: OnnxElementType): string {
-    return this.op("Cast", [x], { to: castCode[to] });
+    return this.op("Cast", [x], { to: OnnxDataType[to] });
   }
   /** Cast to the graph's float type. */
   castFloat(x: string): string {
@@ -185,12 +186,3 @@ export class GraphBuilder {
     };
   }
 }
-
-const castCode: Record<OnnxElementType, number> = {
-  float32: 1,
-  uint8: 2,
-  int32: 6,
-  int64: 7,
-  bool: 9,
-  float64: 11,
-};
