@@ -13,14 +13,14 @@
  */
 import {
   type Dimension,
-  OnnxAttributeValue,
+  type OnnxAttributeValue,
   OnnxDataType,
-  OnnxElementType,
-  OnnxModel,
-  OnnxNode,
-  OnnxTensor,
-  OnnxValueInfo,
-  TensorData,
+  type OnnxElementType,
+  type OnnxModel,
+  type OnnxNode,
+  type OnnxTensor,
+  type OnnxValueInfo,
+  type TensorData,
 } from "./onnx_model.ts";
 
 export const OPSET_VERSION = 17;
