@@ -8,7 +8,7 @@ import { generateSequence } from "../generate_sequence.ts";
 import { Rng } from "../random.ts";
 import { createEngine, type EngineOptions } from "./mod.ts";
 import { collect, loadSession, samplingParams, type TestModel, writeTestModel } from "./_test_model.ts";
-import type { GenerationEngine, GenerationEvent } from "./types.ts";
+import type { GeneratedToken, GenerationEngine, GenerationEvent } from "./types.ts";
 
 const model = await writeTestModel();
 const TEXTS = [
@@ -202,6 +202,48 @@ Deno.test("a prompt prefilled in chunks while others decode gives the same token
       assert.equal(entry.tokenId, expected.tokenId);
       if (i === 0) assert.equal(entry.logprob, null);
       else assert.ok(Math.abs(entry.logprob! - expected.logprob!) < 1e-4, `prompt token ${i}`);
+    });
+  });
+});
+
+Deno.test("prompts arriving together are prefilled in one padded run with the same first tokens and log-probs", async () => {
+  const requests = TEXTS.map((text) => ({
+    model: "m",
+    promptIds: model.tokenizer.encode(text),
+    n: 1,
+    promptLogprobs: 2,
+    sampling: samplingParams({ maxTokens: 6, ignoreEos: true, logprobs: 2 }),
+  }));
+  const alone: Awaited<ReturnType<typeof collect>>[] = [];
+  await withEngine({}, async (engine) => {
+    for (const request of requests) alone.push(await collect(engine.generate(request)));
+  });
+  await withEngine({}, async (engine) => {
+    const before = engine.stats().forwardPasses;
+    const together = await Promise.all(requests.map((request) => collect(engine.generate(request))));
+    // one prefill run for all five prompts (padding at most doubles it), then 5 decode steps
+    assert.ok(engine.stats().forwardPasses - before < 5 + 5, `${engine.stats().forwardPasses - before} runs`);
+    together.forEach((run, r) => {
+      const expected = alone[r];
+      assert.deepEqual(run.candidates[0].ids, expected.candidates[0].ids, `prompt ${r}`);
+      assert.equal(run.done!.compute.prefillTokens, requests[r].promptIds.length);
+      run.candidates[0].logprobs.forEach((logprob, t) =>
+        assert.ok(Math.abs(logprob - expected.candidates[0].logprobs[t]) < 1e-4, `prompt ${r} token ${t}`)
+      );
+      const logprobs = run.started!.promptLogprobs!;
+      assert.equal(logprobs.length, requests[r].promptIds.length);
+      logprobs.forEach((entry, i) => {
+        const reference = expected.started!.promptLogprobs![i];
+        assert.equal(entry.tokenId, reference.tokenId);
+        if (i === 0) assert.equal(entry.logprob, null);
+        else {
+          assert.ok(Math.abs(entry.logprob! - reference.logprob!) < 1e-4, `prompt ${r} token ${i}`);
+          assert.deepEqual(
+            (entry as GeneratedToken).topLogprobs?.map((t) => t.tokenId),
+            (reference as GeneratedToken).topLogprobs?.map((t) => t.tokenId),
+          );
+        }
+      });
     });
   });
 });

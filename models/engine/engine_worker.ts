@@ -26,6 +26,7 @@ const post = (message: FromWorker) => self.postMessage(message);
 const sink = {
   event: (id: number, event: GenerationEvent) => outbox.push({ id, event }),
   fail: (id: number, error: unknown) => outbox.push({ id, error: toErrorData(error) }),
+  flush: () => flush(),
 };
 
 self.onmessage = async (message: MessageEvent<ToWorker>) => {

@@ -2,8 +2,11 @@
  * The logits-processor chain (transformers.js style: small functions applied in order by one
  * decode loop) and the token choice at its end.
  *
- *   raw logits [V] → presence/frequency penalties → temperature → top-k → top-p → sample
+ *   raw logits [V] → presence/frequency penalties → top-k → top-p (at temperature T) → sample
  *   (temperature 0: penalties → argmax)
+ *
+ * Temperature is not a pass of its own: top-k does not depend on it, top-p applies it inside its
+ * softmax, and the sampler folds it into its one exp pass (`sampleSoftmax`).
  *
  * Penalties follow OpenAI: logit[j] −= count[j]·frequency + [count[j] > 0]·presence, counts over
  * the candidate's generated tokens. Processors work in place on a scratch copy; removed tokens
@@ -30,13 +33,6 @@ export function penaltiesProcessor(presence: number, frequency: number): LogitsP
   };
 }
 
-/** Divides every logit by the temperature (> 0). */
-export function temperatureProcessor(temperature: number): LogitsProcessor {
-  return (logits) => {
-    for (let i = 0; i < logits.length; i++) logits[i] /= temperature;
-  };
-}
-
 /** Keeps the k largest logits (ties at the k-th value: lower ids first); the rest become −Infinity. */
 export function topKProcessor(k: number): LogitsProcessor {
   return (logits) => {
@@ -52,10 +48,13 @@ export function topKProcessor(k: number): LogitsProcessor {
   };
 }
 
-/** Keeps the smallest most-likely set whose softmax mass reaches p; the rest become −Infinity. */
-export function topPProcessor(p: number): LogitsProcessor {
+/**
+ * Keeps the smallest most-likely set whose mass under softmax(logits / temperature) reaches p;
+ * the rest become −Infinity (the logits themselves stay at temperature 1).
+ */
+export function topPProcessor(p: number, temperature = 1): LogitsProcessor {
   return (logits) => {
-    const keep = nucleus(softmax(logits), p);
+    const keep = nucleus(softmax(logits, undefined, 1 / temperature), p);
     for (let i = 0; i < logits.length; i++) if (keep[i] === 0) logits[i] = -Infinity;
   };
 }
@@ -72,15 +71,14 @@ export function buildProcessorChain(params: SamplingParams, tokenizerSize = Infi
     chain.push(penaltiesProcessor(params.presencePenalty, params.frequencyPenalty));
   }
   if (params.temperature <= 0) return chain; // greedy: the argmax survives every filter
-  if (params.temperature !== 1) chain.push(temperatureProcessor(params.temperature));
   if (params.topK > 0) chain.push(topKProcessor(params.topK));
-  if (params.topP < 1) chain.push(topPProcessor(params.topP));
+  if (params.topP < 1) chain.push(topPProcessor(params.topP, params.temperature));
   return chain;
 }
 
 /**
  * Chooses the next token from raw logits [V] (left untouched): runs the chain on `scratch` and
- * takes the argmax (temperature 0, no random draw) or samples softmax(processed) with one draw.
+ * takes the argmax (temperature 0, no random draw) or samples softmax(processed / T) with one draw.
  *
  * @example
  * ```ts
@@ -105,10 +103,40 @@ export function chooseToken(
   scratch.set(logits);
   for (const processor of chain) processor(scratch, counts);
   if (params.temperature <= 0) return argmax(scratch);
+  return sampleSoftmax(scratch, 1 / params.temperature, rng);
+}
+
+/**
+ * Draws i with probability softmax(logits · scale)_i, overwriting `logits` [V] with the weights:
+ * one max pass, one pass of exp that also sums, then one cumulative scan up to a single draw
+ * (−Infinity entries get weight 0 and are never drawn). Same `rng` state ⇒ same index.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Rng } from "../random.ts";
+ * assert.equal(sampleSoftmax(Float32Array.of(0, -Infinity, 5), 1000, new Rng(3)), 2);
+ * ```
+ */
+export function sampleSoftmax(logits: Float32Array, scale: number, rng: Rng): number {
   let max = -Infinity;
-  for (let i = 0; i < scratch.length; i++) if (scratch[i] > max) max = scratch[i];
-  for (let i = 0; i < scratch.length; i++) scratch[i] = Math.exp(scratch[i] - max); // weights, in place
-  return rng.choiceIndex(scratch);
+  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  if (!(max > -Infinity && max < Infinity)) throw new RangeError(`cannot sample from logits with max ${max}`);
+  let total = 0;
+  let lastPositive = 0;
+  for (let i = 0; i < logits.length; i++) {
+    const weight = Math.fround(Math.exp((logits[i] - max) * scale)); // as stored: the scan sums the same
+    logits[i] = weight;
+    total += weight;
+    if (weight > 0) lastPositive = i;
+  }
+  const target = rng.nextFloat() * total;
+  let cumulative = 0;
+  for (let i = 0; i < lastPositive; i++) {
+    cumulative += logits[i];
+    if (target < cumulative) return i;
+  }
+  return lastPositive; // also absorbs rounding at the very top of the range
 }
 
 /** Index of the largest entry (lowest index among ties). */
@@ -118,17 +146,24 @@ export function argmax(values: ArrayLike<number>): number {
   return best;
 }
 
-/** softmax of a row in float64 (into `out` if given); −Infinity entries get probability 0. */
-export function softmax(logits: ArrayLike<number>, out = new Float64Array(logits.length)): Float64Array {
+/**
+ * softmax(logits · scale) of a row in float64 (into `out` if given); −Infinity entries get
+ * probability 0. `scale` = 1 / temperature (default 1).
+ */
+export function softmax(
+  logits: ArrayLike<number>,
+  out = new Float64Array(logits.length),
+  scale = 1,
+): Float64Array {
   let max = -Infinity;
   for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
   let total = 0;
   for (let i = 0; i < logits.length; i++) {
-    const weight = Math.exp(logits[i] - max);
+    const weight = Math.exp((logits[i] - max) * scale);
     out[i] = weight;
     total += weight;
   }
-  const scale = 1 / total;
-  for (let i = 0; i < logits.length; i++) out[i] *= scale;
+  const normaliser = 1 / total;
+  for (let i = 0; i < logits.length; i++) out[i] *= normaliser;
   return out;
 }

@@ -44,7 +44,7 @@ function referenceDistribution(params: SamplingParams): number[] {
 function chainDistribution(params: SamplingParams): Float64Array {
   const scratch = Float32Array.from(logits);
   for (const processor of buildProcessorChain(params)) processor(scratch, counts);
-  return softmax(scratch);
+  return softmax(scratch, undefined, 1 / params.temperature); // the sampler applies T
 }
 
 const cases: Partial<SamplingParams>[] = [

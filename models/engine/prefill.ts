@@ -1,7 +1,9 @@
 /**
- * The prefill of one request's prompt at batch 1, run in chunks so that a long prompt does not
- * hold up the sequences already decoding: each chunk extends the request's own KV cache
- * [1, H, done, hd]. Also gathers the prompt tokens' log-probs (for echo) from each chunk's logits.
+ * The prefill of one request's prompt, either at batch 1 in chunks so that a long prompt does not
+ * hold up the sequences already decoding (each chunk extends the request's own KV cache
+ * [1, H, done, hd]), or whole, together with other prompts in one left-padded run
+ * (`runPrefillBatch`: cache [B, H, S, hd], row r = this prompt behind S − P_r padding columns,
+ * the layout kv_batch.ts copies rows from). Also gathers the prompt tokens' log-probs (for echo).
  *
  * @module
  */
@@ -13,6 +15,8 @@ import type { PromptLogprob } from "./types.ts";
 export class Prefill {
   #done = 0;
   #cache: KvCache | undefined;
+  /** This prompt's row in `#cache` (> 0 after a batched run). */
+  #row = 0;
   #lastLogits: Float32Array | undefined;
   readonly #promptLogprobs: PromptLogprob[] | undefined;
 
@@ -38,10 +42,15 @@ export class Prefill {
     return this.promptIds.length - this.#done;
   }
 
-  /** The prompt's KV cache [1, H, P, hd] once complete. */
-  get cache(): KvCache {
+  /** Not begun yet (a batched run takes only whole prompts). */
+  get fresh(): boolean {
+    return this.#done === 0;
+  }
+
+  /** Once complete: the KV cache holding the prompt in the last P columns of row `row`. */
+  get cache(): { cache: KvCache; row: number } {
     if (!this.complete || !this.#cache) throw new Error("prefill not complete");
-    return this.#cache;
+    return { cache: this.#cache, row: this.#row };
   }
 
   /** Raw logits [V] after the whole prompt: the distribution of the first generated token. */
@@ -66,7 +75,6 @@ export class Prefill {
     const start = this.#done;
     const count = Math.min(Math.max(1, Math.floor(maxTokens)), this.remaining);
     const ids = this.promptIds.slice(start, start + count);
-    const V = this.session.layout.vocabSize;
     const { logits, present } = await this.session.forward({
       batchSize: 1,
       seqLength: count,
@@ -75,18 +83,69 @@ export class Prefill {
       positionIds: BigInt64Array.from(ids, (_, i) => BigInt(start + i)),
       past: this.#cache,
     });
+    this.#took(logits, count, present, 0);
+    return count;
+  }
+
+  /** Records a run of the next `count` tokens: their logits [count, V] and the cache (row `row`). */
+  #took(logits: Float32Array, count: number, cache: KvCache, row: number): void {
+    const V = this.session.layout.vocabSize;
+    const start = this.#done;
     if (this.#promptLogprobs) {
       const alternatives = this.promptLogprobs ?? 0;
       for (let i = 0; i < count; i++) {
-        const position = start + i + 1; // row i predicts prompt token `position`
+        const position = start + i + 1; // logits row i predicts prompt token `position`
         if (position >= this.promptIds.length) break;
-        const row = logits.subarray(i * V, (i + 1) * V);
-        this.#promptLogprobs.push(tokenLogprob(row, this.promptIds[position], alternatives, this.tokenText));
+        const logitsRow = logits.subarray(i * V, (i + 1) * V);
+        this.#promptLogprobs.push(
+          tokenLogprob(logitsRow, this.promptIds[position], alternatives, this.tokenText),
+        );
       }
     }
-    this.#cache = present;
+    this.#cache = cache;
+    this.#row = row;
     this.#lastLogits = logits.slice((count - 1) * V, count * V);
     this.#done += count;
-    return count;
+  }
+
+  /**
+   * Runs several fresh prompts whole in one forward pass [B, S = longest], left-padded: row r has
+   * S − P_r padding columns (attention_mask 0, position 0, id 0), then its tokens at positions
+   * 0 … P_r − 1. Each prefill completes with its own row of the shared cache.
+   */
+  static async runBatch(prefills: readonly Prefill[]): Promise<void> {
+    if (prefills.length === 1) {
+      await prefills[0].runChunk(prefills[0].remaining);
+      return;
+    }
+    const session = prefills[0].session;
+    if (prefills.some((p) => !p.fresh || p.session !== session || p.remaining === 0)) {
+      throw new Error("a batched prefill takes fresh, non-empty prompts of one session");
+    }
+    const B = prefills.length;
+    const S = Math.max(...prefills.map((p) => p.promptIds.length));
+    const inputIds = new BigInt64Array(B * S);
+    const attentionMask = new BigInt64Array(B * S);
+    const positionIds = new BigInt64Array(B * S);
+    prefills.forEach((prefill, r) => {
+      const padding = S - prefill.promptIds.length;
+      prefill.promptIds.forEach((id, i) => {
+        inputIds[r * S + padding + i] = BigInt(id);
+        positionIds[r * S + padding + i] = BigInt(i);
+      });
+      attentionMask.fill(1n, r * S + padding, (r + 1) * S);
+    });
+    const { logits, present } = await session.forward({
+      batchSize: B,
+      seqLength: S,
+      inputIds,
+      attentionMask,
+      positionIds,
+    });
+    const V = session.layout.vocabSize;
+    prefills.forEach((prefill, r) => {
+      const count = prefill.promptIds.length;
+      prefill.#took(logits.subarray((r * S + S - count) * V, (r + 1) * S * V), count, present, r);
+    });
   }
 }

@@ -1,9 +1,11 @@
 /**
- * The engine loop for one model: a bounded FIFO of waiting requests, chunked batch-1 prefills,
- * and one padded decode batch that sequences join and leave between steps (continuous batching).
+ * The engine loop for one model: a bounded FIFO of waiting requests, prefills (prompts that fit
+ * the budget run together in one left-padded batch; a long one runs alone in chunks), and one
+ * padded decode batch that sequences join and leave between steps (continuous batching).
  *
  *   step():  prefill waiting prompts (a token budget per step while others decode)
- *            → started prompts sample their first token from the prefill, n candidates each
+ *            → started prompts sample their first token from the prefill, n candidates each,
+ *              and their events go out right after that prefill run
  *            → rebuild the batch cache if rows finished or joined (kv_batch.ts)
  *            → one decode step [B, 1] for every row → events
  *
@@ -37,6 +39,8 @@ export interface SchedulerOptions {
 export interface EventSink {
   event(id: number, event: GenerationEvent): void;
   fail(id: number, error: unknown): void;
+  /** Delivers the events so far now (after a prefill run) rather than at the end of the step. */
+  flush?(): void;
 }
 
 interface Job {
@@ -55,7 +59,7 @@ interface Row {
   /** Tokens of this sequence in the cache. */
   length: number;
   /** Where its cache row comes from when it joins (the prefill), else undefined. */
-  joinFrom?: KvCache;
+  joinFrom?: { cache: KvCache; row: number };
 }
 
 /** Continuous-batching loop over one DecoderSession. */
@@ -175,21 +179,54 @@ export class Scheduler {
     const decoding = this.#rows.some((row) => row.candidate.finished === undefined);
     let budget = decoding ? this.options.prefillChunkTokens : Infinity;
     while (budget > 0) {
-      const job = this.#prefilling[0] ?? this.#admit();
-      if (!job) return;
+      const group = this.#nextPrefills(budget);
+      if (group.length === 0) return;
       const started = performance.now();
-      const ran = await job.prefill.runChunk(Math.min(budget, job.prefill.remaining));
-      budget -= ran;
+      const before = group.map((job) => job.prefill.remaining);
+      if (group.length === 1) await group[0].prefill.runChunk(Math.min(budget, before[0]));
+      else await Prefill.runBatch(group.map((job) => job.prefill));
+      const ran = group.map((job, i) => before[i] - job.prefill.remaining);
+      const total = ran.reduce((sum, count) => sum + count, 0);
+      const elapsed = performance.now() - started;
+      budget -= total;
       this.#forwardPasses++;
-      if (job.done) continue; // cancelled while the chunk ran
-      job.compute.prefillTokens += ran;
-      job.compute.forwardPasses++;
-      job.compute.milliseconds += performance.now() - started;
-      if (job.prefill.complete) {
-        this.#prefilling = this.#prefilling.filter((j) => j !== job);
-        this.#start(job);
-      }
+      group.forEach((job, i) => {
+        if (job.done) return; // cancelled while the run ran
+        job.compute.prefillTokens += ran[i];
+        job.compute.forwardPasses++;
+        job.compute.milliseconds += elapsed * ran[i] / total;
+        if (job.prefill.complete) {
+          this.#prefilling = this.#prefilling.filter((j) => j !== job);
+          this.#start(job);
+        }
+      });
+      this.sink.flush?.(); // first tokens go out now, not after the whole step
     }
+  }
+
+  /**
+   * The prefilling jobs to run next within `budget` prompt tokens: the head alone (chunked) when
+   * it is under way or longer than the budget, else the head and the next fresh prompts (admitted
+   * as they fit) whose tokens fit too, as long as padding at most doubles the run.
+   */
+  #nextPrefills(budget: number): Job[] {
+    const head = this.#prefilling[0] ?? this.#admit();
+    if (!head) return [];
+    let tokens = head.prefill.remaining;
+    if (!head.prefill.fresh || tokens > budget) return [head];
+    const group = [head];
+    let longest = tokens;
+    for (;;) {
+      const next = this.#prefilling.find((job) => !group.includes(job)) ?? this.#admit();
+      if (!next || !next.prefill.fresh) break;
+      const length = next.prefill.remaining;
+      const width = Math.max(longest, length);
+      if (tokens + length > budget || (group.length + 1) * width > 2 * (tokens + length)) break;
+      group.push(next);
+      tokens += length;
+      longest = width;
+    }
+    return group;
   }
 
   /** Moves the head of the queue to prefilling if its n candidates fit in the batch. */
@@ -237,7 +274,7 @@ export class Scheduler {
     if (survivors.length === this.#rows.length && joining.length === 0) return;
     const members = [
       ...survivors.map(({ row, index }) => ({ source: this.#cache!, row: index, length: row.length })),
-      ...joining.map((row) => ({ source: row.joinFrom!, row: 0, length: row.length })),
+      ...joining.map((row) => ({ source: row.joinFrom!.cache, row: row.joinFrom!.row, length: row.length })),
     ];
     this.#rows = [
       ...survivors.map(({ row }) => row),
