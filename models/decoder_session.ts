@@ -12,6 +12,11 @@ export interface DecoderLayout {
   vocabSize: number;
   /** Some exports derive positions from the attention mask and take no position_ids. */
   takesPositionIds: boolean;
+  /**
+   * The graph also outputs new_key_values.{i}.key|value [B, H, S, hd] (the new tokens' K/V
+   * alone): `forwardNew` can then skip fetching present.* (models/gpt/inference_graph.ts).
+   */
+  providesNewKeyValues: boolean;
 }
 
 /** KV cache of B sequences of equal length: present.{i}.key|value tensors [B, H, L, hd]. */
@@ -31,6 +36,13 @@ export interface ForwardInput {
   /** [B, S]. */
   positionIds: BigInt64Array;
   past?: KvCache;
+}
+
+/** What `forwardNew` returns: logits [B, S, V] and per layer the new tokens' K/V [B, H, S, hd]. */
+export interface ForwardNewResult {
+  logits: Float32Array;
+  newKeys: Float32Array[];
+  newValues: Float32Array[];
 }
 
 export class DecoderLayoutError extends Error {
@@ -69,8 +81,45 @@ export class DecoderSession {
 
   /** Logits [B, S, V] of the new tokens and the cache extended by them. */
   async forward(input: ForwardInput): Promise<{ logits: Float32Array; present: KvCache }> {
-    const { batchSize: B, seqLength: S } = input;
+    const { batchSize: B } = input;
     const past = input.past ?? this.emptyCache(B);
+    const out = await this.session.run(this.#feeds(input, past));
+    const present: KvCache = { batchSize: B, length: past.length + input.seqLength, keys: [], values: [] };
+    for (let i = 0; i < this.layout.layerCount; i++) {
+      present.keys.push(out[`present.${i}.key`] as ort.Tensor);
+      present.values.push(out[`present.${i}.value`] as ort.Tensor);
+    }
+    return { logits: out.logits.data as Float32Array, present };
+  }
+
+  /**
+   * Like `forward`, but fetches only logits and new_key_values.* (needs `providesNewKeyValues`):
+   * onnxruntime copies every fetched output into JS memory, and present.* is the whole cache.
+   */
+  async forwardNew(input: ForwardInput & { past: KvCache }): Promise<ForwardNewResult> {
+    if (!this.layout.providesNewKeyValues) {
+      throw new DecoderLayoutError("decoder graph has no new_key_values outputs");
+    }
+    this.#newFetches ??= [
+      "logits",
+      ...Array.from({ length: this.layout.layerCount }, (_, i) => [
+        `new_key_values.${i}.key`,
+        `new_key_values.${i}.value`,
+      ]).flat(),
+    ];
+    const out = await this.session.run(this.#feeds(input, input.past), this.#newFetches);
+    const result: ForwardNewResult = { logits: out.logits.data as Float32Array, newKeys: [], newValues: [] };
+    for (let i = 0; i < this.layout.layerCount; i++) {
+      result.newKeys.push(out[`new_key_values.${i}.key`].data as Float32Array);
+      result.newValues.push(out[`new_key_values.${i}.value`].data as Float32Array);
+    }
+    return result;
+  }
+
+  #newFetches: string[] | undefined;
+
+  #feeds(input: ForwardInput, past: KvCache): Record<string, ort.Tensor> {
+    const { batchSize: B, seqLength: S } = input;
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor("int64", input.inputIds, [B, S]),
       attention_mask: new ort.Tensor("int64", input.attentionMask, [B, past.length + S]),
@@ -82,13 +131,7 @@ export class DecoderSession {
       feeds[`past_key_values.${i}.key`] = past.keys[i];
       feeds[`past_key_values.${i}.value`] = past.values[i];
     }
-    const out = await this.session.run(feeds);
-    const present: KvCache = { batchSize: B, length: past.length + S, keys: [], values: [] };
-    for (let i = 0; i < this.layout.layerCount; i++) {
-      present.keys.push(out[`present.${i}.key`] as ort.Tensor);
-      present.values.push(out[`present.${i}.value`] as ort.Tensor);
-    }
-    return { logits: out.logits.data as Float32Array, present };
+    return feeds;
   }
 
   async release(): Promise<void> {
@@ -113,5 +156,16 @@ function readLayout(session: ort.InferenceSession): DecoderLayout {
   if (typeof kvHeads !== "number" || typeof headDim !== "number" || typeof vocabSize !== "number") {
     throw new DecoderLayoutError("decoder graph leaves KV heads, head size or vocabulary symbolic");
   }
-  return { layerCount, kvHeads, headDim, vocabSize, takesPositionIds: inputs.has("position_ids") };
+  let providesNewKeyValues = true;
+  for (let i = 0; i < layerCount && providesNewKeyValues; i++) {
+    providesNewKeyValues = outputs.has(`new_key_values.${i}.key`) && outputs.has(`new_key_values.${i}.value`);
+  }
+  return {
+    layerCount,
+    kvHeads,
+    headDim,
+    vocabSize,
+    takesPositionIds: inputs.has("position_ids"),
+    providesNewKeyValues,
+  };
 }

@@ -89,6 +89,7 @@ Deno.test("pytorch fixture: layout read from the graph matches config.json", asy
       headDim: (config.n_embd as number) / (config.n_head as number),
       vocabSize: config.vocab_size,
       takesPositionIds: true,
+      providesNewKeyValues: false,
     });
     // Sizes other than the project's own default model (4 layers, 8 heads, head size 32, 4096 tokens).
     assert.deepEqual(

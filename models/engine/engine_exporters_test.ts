@@ -1,10 +1,12 @@
 /**
  * Folders written by other exporters: a graph that derives positions from attention_mask (no
- * position_ids input) batches left-padded rows correctly, and a graph whose logits are wider
+ * position_ids input) and one with only the Optimum outputs (present.* fed back as past, no
+ * new_key_values) batch left-padded rows correctly, and a graph whose logits are wider
  * than the tokenizer's vocabulary never yields an id the tokenizer lacks.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import type { DecoderLayout } from "../decoder_session.ts";
 import { generateSequence } from "../generate_sequence.ts";
 import { buildInferenceGraph } from "../gpt/inference_graph.ts";
 import { randomWeights } from "../gpt/_test_support.ts";
@@ -73,7 +75,20 @@ async function withEngine(
   }
 }
 
-Deno.test("a graph without position_ids input batches left-padded rows as each alone", async () => {
+/** Only the Optimum outputs (logits, present.*): the engine feeds present back as past. */
+function presentOnly(model: OnnxModel): OnnxModel {
+  const graph = model.graph;
+  return {
+    ...model,
+    graph: {
+      ...graph,
+      outputs: graph.outputs.filter((output) => !output.name.startsWith("new_key_values.")),
+    },
+  };
+}
+
+/** Rows joining a running batch of a rewritten graph decode as each prompt alone (original graph). */
+async function batchesAsAlone(rewrite: (model: OnnxModel) => OnnxModel, layout: Partial<DecoderLayout>) {
   const model = await writeTestModel({ seed: 4 });
   const prompts = ["The", "A small model writes short", "Héllo wörld, naïve café: bytes"]
     .map((text) => model.tokenizer.encode(text));
@@ -87,10 +102,10 @@ Deno.test("a graph without position_ids input batches left-padded rows as each a
   await session.release();
 
   const parameters = randomWeights(model.config, 4, (n) => new Float32Array(n));
-  const graph = positionsFromMask(buildInferenceGraph(model.config, parameters));
+  const graph = rewrite(buildInferenceGraph(model.config, parameters));
   await Deno.writeFile(join(model.dir, "onnx", "model.onnx"), encodeOnnxModel(graph));
   const check = await loadSession(model);
-  assert.equal(check.layout.takesPositionIds, false);
+  assert.deepEqual({ ...check.layout, ...layout }, check.layout);
   await check.release();
 
   await withEngine(model, async (engine) => {
@@ -109,6 +124,14 @@ Deno.test("a graph without position_ids input batches left-padded rows as each a
     assert.deepEqual(middle.candidates.map((c) => c.ids), [reference[1], reference[1]]);
     assert.deepEqual(long.candidates[0].ids, reference[2].slice(1)); // its first token was read above
   });
+}
+
+Deno.test("a graph without position_ids input batches left-padded rows as each alone", async () => {
+  await batchesAsAlone(positionsFromMask, { takesPositionIds: false, providesNewKeyValues: true });
+});
+
+Deno.test("a graph with present.* only (no new_key_values) batches rows as each alone", async () => {
+  await batchesAsAlone(presentOnly, { takesPositionIds: true, providesNewKeyValues: false });
 });
 
 Deno.test("logits wider than the tokenizer: ids beyond its vocabulary are never chosen", async () => {

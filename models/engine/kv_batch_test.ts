@@ -16,6 +16,7 @@ Deno.test("assembleCache right-aligns each member and zero-pads on the left", ()
     headDim: 3,
     vocabSize: 5,
     takesPositionIds: true,
+    providesNewKeyValues: false,
   };
   const { kvHeads: H, headDim: hd } = layout;
   const source = (B: number, L: number, base: number): KvCache => {

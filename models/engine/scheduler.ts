@@ -10,7 +10,8 @@
  *            → one decode step [B, 1] for every row → events
  *
  * The n candidates of a request share one prefill: its cache row is replicated n times when
- * they join. Work is charged per request: prefill runs in full, decode steps split evenly over
+ * they join. Graphs that output the new tokens' K/V (`providesNewKeyValues`) keep the batch
+ * cache in engine-owned buffers instead (kv_slab.ts) and never fetch present.*. Work is charged per request: prefill runs in full, decode steps split evenly over
  * the rows that took part.
  *
  * @module
@@ -21,6 +22,7 @@ import type { TextTokenizer } from "../tokenizer/mod.ts";
 import { Candidate, type CandidateContext } from "./candidate.ts";
 import { OverloadedError } from "./errors.ts";
 import { assembleCache, decodeStepInput } from "./kv_batch.ts";
+import { KvSlab } from "./kv_slab.ts";
 import { buildProcessorChain } from "./logits_processors.ts";
 import { Prefill } from "./prefill.ts";
 import type { ComputeSpent, GenerationEvent, GenerationRequest, ModelInfo } from "./types.ts";
@@ -69,6 +71,8 @@ export class Scheduler {
   #rows: Row[] = [];
   #joining: Row[] = [];
   #cache: KvCache | undefined;
+  /** The batch cache when the graph provides new_key_values (else undefined, and `#cache` is used). */
+  #slab: KvSlab | undefined;
   readonly #active = new Map<number, Job>();
   readonly #scratch: Float32Array;
   readonly #tokenTexts = new Map<number, string>();
@@ -83,6 +87,7 @@ export class Scheduler {
     readonly sink: EventSink,
   ) {
     this.#scratch = new Float32Array(session.layout.vocabSize);
+    if (session.layout.providesNewKeyValues) this.#slab = new KvSlab(session.layout);
   }
 
   /** Queues a validated request (`sampling.seed` set). Throws OverloadedError when the queue is full. */
@@ -143,6 +148,7 @@ export class Scheduler {
     this.#rows = [];
     this.#joining = [];
     this.#cache = undefined;
+    if (this.#slab) this.#slab = new KvSlab(this.session.layout);
   }
 
   get hasWork(): boolean {
@@ -272,6 +278,15 @@ export class Scheduler {
     const joining = this.#joining.filter((row) => row.candidate.finished === undefined);
     this.#joining = [];
     if (survivors.length === this.#rows.length && joining.length === 0) return;
+    if (this.#slab) {
+      this.#slab.retain(survivors.map(({ index }) => index));
+      for (const row of joining) this.#slab.append(row.joinFrom!.cache, row.joinFrom!.row, row.length);
+      this.#rows = [
+        ...survivors.map(({ row }) => row),
+        ...joining.map((row) => ({ ...row, joinFrom: undefined })),
+      ];
+      return;
+    }
     const members = [
       ...survivors.map(({ row, index }) => ({ source: this.#cache!, row: index, length: row.length })),
       ...joining.map((row) => ({ source: row.joinFrom!.cache, row: row.joinFrom!.row, length: row.length })),
@@ -286,14 +301,21 @@ export class Scheduler {
   /** One decode step over every row; `started` = when the step's own work began. */
   async #decode(started: number): Promise<void> {
     const rows = this.#rows;
-    const cache = this.#cache!;
-    const input = decodeStepInput(
-      rows.map((row) => row.candidate.lastToken),
-      rows.map((row) => row.length),
-      cache.length,
-    );
-    const { logits, present } = await this.session.forward({ ...input, past: cache });
-    this.#cache = present;
+    const lastTokens = rows.map((row) => row.candidate.lastToken);
+    const lengths = rows.map((row) => row.length);
+    let logits: Float32Array;
+    if (this.#slab) {
+      const slab = this.#slab;
+      const result = await this.session.forwardNew(slab.stepInput(lastTokens, lengths));
+      slab.write(result.newKeys, result.newValues, lengths);
+      logits = result.logits;
+    } else {
+      const cache = this.#cache!;
+      const input = decodeStepInput(lastTokens, lengths, cache.length);
+      const result = await this.session.forward({ ...input, past: cache });
+      this.#cache = result.present;
+      logits = result.logits;
+    }
     this.#forwardPasses++;
     const V = this.session.layout.vocabSize;
     const rowsOfJob = new Map<Job, number>();

@@ -49,15 +49,24 @@ export function decoderBlock(
   layer: number,
   x: string,
   context: BlockContext,
-): { y: string; presentKey: string; presentValue: string; tape: BlockTape } {
+): {
+  y: string;
+  presentKey: string;
+  presentValue: string;
+  newKey: string;
+  newValue: string;
+  tape: BlockTape;
+} {
   const p = layerParameterNames(layer);
   const D = config.modelDim;
   return g.scoped(`h.${layer}`, () => {
     const ln1 = layerNorm(g, x, p.ln1Weight, p.ln1Bias, config.layerNormEpsilon);
     const qkv = linear(g, ln1.y, p.qkvWeight, p.qkvBias); // [N, 3D]
     const [q, k, v] = g.opMulti("Split", [qkv, g.int64([D, D, D])], 3, { axis: 1 });
-    let key = splitHeads(g, k, context.shapeBSHd);
-    let value = splitHeads(g, v, context.shapeBSHd);
+    const newKey = splitHeads(g, k, context.shapeBSHd); // [B, H, S, hd]: the new tokens only
+    const newValue = splitHeads(g, v, context.shapeBSHd);
+    let key = newKey;
+    let value = newValue;
     if (context.past) {
       key = g.op("Concat", [context.past.key, key], { axis: 2 });
       value = g.op("Concat", [context.past.value, value], { axis: 2 });
@@ -83,7 +92,7 @@ export function decoderBlock(
       mlpTanh: gelu.tanh,
       mlpAct: gelu.a,
     };
-    return { y, presentKey: key, presentValue: value, tape };
+    return { y, presentKey: key, presentValue: value, newKey, newValue, tape };
   });
 }
 

@@ -5,6 +5,11 @@
  *   input_ids, position_ids: int64 [B, S]; attention_mask: int64 [B, P + S];
  *   past_key_values.{i}.key|value: float32 [B, H, P, hd]
  *   → logits: [B, S, V]; present.{i}.key|value: [B, H, P + S, hd]
+ *
+ * plus an optional extra the engine uses when present (decoder_session.ts `providesNewKeyValues`):
+ *
+ *   → new_key_values.{i}.key|value: [B, H, S, hd], the K/V of the S new tokens alone
+ *     (= the last S columns of present), so a caller keeping its own cache need not fetch present.
  */
 import { GraphBuilder } from "../onnx/graph_builder.ts";
 import type { OnnxModel } from "../onnx/onnx_model.ts";
@@ -35,6 +40,7 @@ export function buildInferenceGraph(config: GptConfig, parameters: Parameters): 
   const positionIds = g.input("position_ids", "int64", ["batch_size", "sequence_length"]);
   const pastDims = ["batch_size", H, "past_sequence_length", hd];
   const presentDims = ["batch_size", H, "past_sequence_length + sequence_length", hd];
+  const newDims = ["batch_size", H, "sequence_length", hd];
   const past = Array.from({ length: config.layerCount }, (_, i) => ({
     key: g.input(`past_key_values.${i}.key`, "float32", pastDims),
     value: g.input(`past_key_values.${i}.value`, "float32", pastDims),
@@ -65,6 +71,8 @@ export function buildInferenceGraph(config: GptConfig, parameters: Parameters): 
     });
     g.output(`present.${layer}.key`, block.presentKey, "float32", presentDims);
     g.output(`present.${layer}.value`, block.presentValue, "float32", presentDims);
+    g.output(`new_key_values.${layer}.key`, block.newKey, "float32", newDims);
+    g.output(`new_key_values.${layer}.value`, block.newValue, "float32", newDims);
     x = block.y;
   }
   const finalNorm = layerNorm(g, x, FINAL_NORM_WEIGHT, FINAL_NORM_BIAS, config.layerNormEpsilon);

@@ -68,6 +68,7 @@ Deno.test("inference graph token by token with its KV cache equals the training 
     headDim: 4,
     vocabSize: V,
     takesPositionIds: true,
+    providesNewKeyValues: true,
   });
   let past = undefined;
   for (let t = 0; t < T; t++) {
@@ -138,4 +139,52 @@ Deno.test("left padding masked by attention_mask leaves the real tokens' logits 
     positionIds: BigInt64Array.from([0n, 0n, 0n, 0n, 1n, 2n, 3n]),
   });
   assert.ok(maxDifference(padded.logits.subarray(pad * V), alone.logits) < 1e-4);
+});
+
+Deno.test("new_key_values equal the last S columns of present; forwardNew fetches only them", async () => {
+  const session = await decoder();
+  const split = 3;
+  const part = (from: number, to: number) =>
+    BigInt64Array.from(
+      { length: B * (to - from) },
+      (_, i) => ids[Math.floor(i / (to - from)) * T + from + (i % (to - from))],
+    );
+  const first = await session.forward({
+    batchSize: B,
+    seqLength: split,
+    inputIds: part(0, split),
+    attentionMask: ones(B * split),
+    positionIds: positions(B, 0, split),
+  });
+  const S = T - split;
+  const input = {
+    batchSize: B,
+    seqLength: S,
+    inputIds: part(split, T),
+    attentionMask: ones(B * T),
+    positionIds: positions(B, split, T),
+    past: first.present,
+  };
+  const full = await session.forward(input);
+  const fast = await session.forwardNew(input);
+  assert.deepEqual(fast.logits, full.logits);
+  const { kvHeads: H, headDim: hd } = session.layout;
+  for (let layer = 0; layer < config.layerCount; layer++) {
+    for (
+      const [present, added] of [[full.present.keys, fast.newKeys], [
+        full.present.values,
+        fast.newValues,
+      ]] as const
+    ) {
+      const data = present[layer].data as Float32Array;
+      assert.deepEqual(present[layer].dims, [B, H, T, hd]);
+      assert.equal(added[layer].length, B * H * S * hd);
+      for (let bh = 0; bh < B * H; bh++) {
+        assert.deepEqual(
+          added[layer].subarray(bh * S * hd, (bh + 1) * S * hd),
+          data.subarray((bh * T + split) * hd, (bh + 1) * T * hd),
+        );
+      }
+    }
+  }
 });
