@@ -8,7 +8,12 @@
 import { loadConfig } from "./config.ts";
 import { createEngine, type GenerationEngine } from "./models/engine/mod.ts";
 import { createApp } from "./routes/app.ts";
-import { Calibrator, createBuiltinCriteria, CriterionRegistry } from "./aligners/criteria/mod.ts";
+import {
+  Calibrator,
+  createBuiltinCriteria,
+  CriterionRegistry,
+  loadShippedRewardModels,
+} from "./aligners/criteria/mod.ts";
 
 const loaded = await loadConfig(Deno.env.toObject());
 if (!loaded.ok) {
@@ -39,6 +44,9 @@ globalThis.addEventListener("unhandledrejection", (event) => {
   console.error("unhandled rejection:", event.reason);
 });
 
+// Reward models shipped in the served folders (models/default/reward_models/*) are criteria too.
+const rewardModels = await loadShippedRewardModels(config.models.map((m) => m.path));
+
 const stopGenerations = new AbortController();
 let draining = false;
 const app = createApp({
@@ -48,7 +56,7 @@ const app = createApp({
   maxRequestBytes: config.maxRequestBytes,
   shutdownSignal: stopGenerations.signal,
   draining: () => draining,
-  criteria: new CriterionRegistry(createBuiltinCriteria()),
+  criteria: new CriterionRegistry([...createBuiltinCriteria(), ...rewardModels.criteria]),
   // Identity calibration until calibration files exist (receipts say so).
   calibrator: new Calibrator(undefined, { missing: "identity" }),
   defaultAlignment: config.defaultAlignment,
@@ -75,6 +83,7 @@ async function shutDown(signal: string): Promise<void> {
   await server.shutdown();
   clearTimeout(grace);
   await engine.close();
+  await rewardModels.release();
   console.log("stopped");
   Deno.exit(0);
 }

@@ -74,3 +74,4 @@ export {
   weightedScores,
   type WeightedScoresInput,
 } from "./weighted_score.ts";
+export { loadShippedRewardModels, type ShippedRewardModels } from "./shipped_reward_models.ts";
