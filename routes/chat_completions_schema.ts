@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { GenerationRequest, SamplingParams } from "../models/engine/types.ts";
 import { AlignmentSpecSchema } from "./alignment_schema.ts";
 import {
-  normalizeStop,
+  commonSampling,
   resolveMaxTokens,
   SeedSchema,
   type ServerDefaults,
@@ -164,12 +164,7 @@ export function chatSampling(
   contextLength: number,
   defaults: ServerDefaults,
 ): SamplingParams {
-  return {
-    temperature: body.temperature ?? defaults.temperature ?? 1,
-    topP: body.top_p ?? defaults.topP ?? 1,
-    topK: 0,
-    presencePenalty: body.presence_penalty ?? 0,
-    frequencyPenalty: body.frequency_penalty ?? 0,
+  return commonSampling(body, defaults, {
     maxTokens: resolveMaxTokens(
       body.max_completion_tokens ?? body.max_tokens,
       defaults.maxTokens,
@@ -177,11 +172,8 @@ export function chatSampling(
       promptTokens,
       contextLength,
     ),
-    stop: normalizeStop(body.stop),
-    ignoreEos: false,
-    seed: body.seed ?? undefined,
     logprobs: body.logprobs === true ? body.top_logprobs ?? 0 : undefined,
-  };
+  });
 }
 
 /** The engine request for the rendered, tokenized conversation. */

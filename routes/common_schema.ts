@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import type { FinishReason } from "../models/engine/types.ts";
+import type { FinishReason, SamplingParams } from "../models/engine/types.ts";
 
 /** Server defaults from the config; a field left out of a request takes these before the API's own. */
 export interface ServerDefaults {
@@ -83,6 +83,46 @@ export function resolveMaxTokens(
 ): number {
   if (requested !== null && requested !== undefined) return requested;
   return Math.max(1, Math.min(serverDefault ?? apiDefault, contextLength - promptTokens));
+}
+
+/** The sampling fields both completion routes take with the same names and meaning. */
+export interface CommonSamplingFields {
+  temperature?: number | null;
+  top_p?: number | null;
+  presence_penalty?: number | null;
+  frequency_penalty?: number | null;
+  stop?: string | string[] | null;
+  seed?: number | null;
+}
+
+/**
+ * The engine's sampling parameters: the shared fields (user value → server default → API default)
+ * plus what each route decides itself, `maxTokens` and `logprobs`.
+ *
+ * @example
+ * ```ts
+ * import { commonSampling } from "./common_schema.ts";
+ * const sampling = commonSampling({ top_p: 0.9, stop: "\n" }, { temperature: 0.5 }, { maxTokens: 8 });
+ * if (sampling.temperature !== 0.5 || sampling.topP !== 0.9 || sampling.stop[0] !== "\n") throw new Error();
+ * ```
+ */
+export function commonSampling(
+  body: CommonSamplingFields,
+  defaults: ServerDefaults,
+  routeSpecific: { maxTokens: number; logprobs?: number },
+): SamplingParams {
+  return {
+    temperature: body.temperature ?? defaults.temperature ?? 1,
+    topP: body.top_p ?? defaults.topP ?? 1,
+    topK: 0,
+    presencePenalty: body.presence_penalty ?? 0,
+    frequencyPenalty: body.frequency_penalty ?? 0,
+    maxTokens: routeSpecific.maxTokens,
+    stop: normalizeStop(body.stop),
+    ignoreEos: false,
+    seed: body.seed ?? undefined,
+    logprobs: routeSpecific.logprobs,
+  };
 }
 
 /** Fields every response and chunk of one request shares. */

@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { GenerationRequest, SamplingParams } from "../models/engine/types.ts";
 import { AlignmentSpecSchema } from "./alignment_schema.ts";
 import {
-  normalizeStop,
+  commonSampling,
   resolveMaxTokens,
   SeedSchema,
   type ServerDefaults,
@@ -149,12 +149,7 @@ export function completionSampling(
   contextLength: number,
   defaults: ServerDefaults,
 ): SamplingParams {
-  return {
-    temperature: body.temperature ?? defaults.temperature ?? 1,
-    topP: body.top_p ?? defaults.topP ?? 1,
-    topK: 0,
-    presencePenalty: body.presence_penalty ?? 0,
-    frequencyPenalty: body.frequency_penalty ?? 0,
+  return commonSampling(body, defaults, {
     maxTokens: resolveMaxTokens(
       body.max_tokens,
       defaults.maxTokens,
@@ -162,11 +157,8 @@ export function completionSampling(
       promptTokens,
       contextLength,
     ),
-    stop: normalizeStop(body.stop),
-    ignoreEos: false,
-    seed: body.seed ?? undefined,
     logprobs: body.logprobs ?? undefined,
-  };
+  });
 }
 
 /** The engine request for one tokenized prompt of this completions request. */
