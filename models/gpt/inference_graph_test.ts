@@ -43,6 +43,13 @@ function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return max;
 }
 
+/** Columns [from, to) of every row of `ids`, row-major [B, to − from]. */
+const part = (from: number, to: number) =>
+  BigInt64Array.from(
+    { length: B * (to - from) },
+    (_, i) => ids[Math.floor(i / (to - from)) * T + from + (i % (to - from))],
+  );
+
 const decoder = () =>
   DecoderSession.load(encodeOnnxModel(buildInferenceGraph(config, weights)), { threads: 1 });
 
@@ -93,11 +100,6 @@ Deno.test("a prefill in two chunks equals one prefill", async () => {
   const reference = await trainingGraphLogits();
   const session = await decoder();
   const split = 3;
-  const part = (from: number, to: number) =>
-    BigInt64Array.from(
-      { length: B * (to - from) },
-      (_, i) => ids[Math.floor(i / (to - from)) * T + from + (i % (to - from))],
-    );
   const first = await session.forward({
     batchSize: B,
     seqLength: split,
@@ -144,11 +146,6 @@ Deno.test("left padding masked by attention_mask leaves the real tokens' logits 
 Deno.test("new_key_values equal the last S columns of present; forwardNew fetches only them", async () => {
   const session = await decoder();
   const split = 3;
-  const part = (from: number, to: number) =>
-    BigInt64Array.from(
-      { length: B * (to - from) },
-      (_, i) => ids[Math.floor(i / (to - from)) * T + from + (i % (to - from))],
-    );
   const first = await session.forward({
     batchSize: B,
     seqLength: split,
