@@ -1,7 +1,12 @@
 /**
- * Picks the next token from one row of logits: greedy, or temperature → top-k → top-p sampling.
+ * Picks the next token from one row of logits for callers outside the engine (the single-sequence
+ * loop in generate_sequence.ts): the engine's own processor chain and choice, so both sample alike.
  */
+import { buildProcessorChain, chooseToken } from "./engine/logits_processors.ts";
+import type { SamplingParams } from "./engine/types.ts";
 import type { Rng } from "./random.ts";
+
+export { argmax } from "./engine/logits_processors.ts";
 
 export interface SamplingOptions {
   /** 0 = greedy (argmax). */
@@ -14,31 +19,24 @@ export interface SamplingOptions {
 
 export const GREEDY: SamplingOptions = { temperature: 0, topP: 1, topK: 0 };
 
-export function argmax(logits: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
-  return best;
-}
+const NO_COUNTS: ReadonlyMap<number, number> = new Map();
 
-/** The next token id for a row of logits [V]. */
-export function sampleToken(logits: ArrayLike<number>, options: SamplingOptions, rng: Rng): number {
-  if (options.temperature <= 0) return argmax(logits);
-  const order = Array.from({ length: logits.length }, (_, i) => i);
-  order.sort((a, b) => logits[b] - logits[a] || a - b);
-  const kept = options.topK > 0 ? order.slice(0, options.topK) : order;
-  const maxLogit = logits[kept[0]];
-  const weights = kept.map((id) => Math.exp((logits[id] - maxLogit) / options.temperature));
-  const total = weights.reduce((a, b) => a + b, 0);
-  let cut = kept.length;
-  if (options.topP < 1) {
-    let mass = 0;
-    for (let i = 0; i < kept.length; i++) {
-      mass += weights[i] / total;
-      if (mass >= options.topP) {
-        cut = i + 1;
-        break;
-      }
-    }
-  }
-  return kept[rng.choiceIndex(weights.slice(0, cut))];
+/** The next token id for a row of logits [V] (left unchanged). */
+export function sampleToken(logits: Float32Array, options: SamplingOptions, rng: Rng): number {
+  const params: SamplingParams = {
+    ...options,
+    presencePenalty: 0,
+    frequencyPenalty: 0,
+    maxTokens: 1,
+    stop: [],
+    ignoreEos: false,
+  };
+  return chooseToken(
+    logits,
+    buildProcessorChain(params),
+    NO_COUNTS,
+    params,
+    rng,
+    new Float32Array(logits.length),
+  );
 }
