@@ -35,9 +35,23 @@ export class Candidate {
   readonly #decoder: StreamDecoder;
   readonly #stops: StopStringFilter;
 
-  constructor(readonly index: number, readonly rng: Rng, readonly context: CandidateContext) {
+  /**
+   * @param resumed tokens an earlier request of the same seed generated before this one continues them
+   *   (`GenerationRequest.resumeTokens`): counted for the penalties, and the generator skips the draws
+   *   they took, so the stream goes on where it stopped.
+   */
+  constructor(
+    readonly index: number,
+    readonly rng: Rng,
+    readonly context: CandidateContext,
+    resumed: readonly number[] = [],
+  ) {
     this.#decoder = context.streamDecoder();
     this.#stops = new StopStringFilter(context.params.stop);
+    for (const tokenId of resumed) this.counts.set(tokenId, (this.counts.get(tokenId) ?? 0) + 1);
+    // chooseToken takes exactly one nextFloat per sampled token, none when greedy.
+    const skippedDraws = context.params.temperature > 0 ? resumed.length : 0;
+    for (let i = 0; i < skippedDraws; i++) rng.nextFloat();
   }
 
   /** The token to feed at the next decode step. */

@@ -3,6 +3,8 @@
  * (_protocol.ts) with the engine worker. It validates requests, turns the worker's output
  * batches into one AsyncIterable per request, forwards cancellation (AbortSignal, or the caller
  * leaving the loop), and tokenises on this thread so that it never waits behind a model run.
+ * Hot swaps (ModelHost) switch this thread's model entry in the same synchronous turn as it posts
+ * the worker's commit, so the message order decides which version every request runs on.
  *
  * @module
  */
@@ -15,12 +17,13 @@ import {
   InvalidRequestError,
   UnknownModelError,
 } from "./errors.ts";
-import type { ModelSpec } from "./model_info.ts";
+import { type ModelSpec, readModelFolder } from "./model_info.ts";
 import type {
   EngineStats,
   GenerationEngine,
   GenerationEvent,
   GenerationRequest,
+  ModelHost,
   ModelInfo,
 } from "./types.ts";
 import { validateRequest } from "./validate_request.ts";
@@ -64,11 +67,21 @@ class EventChannel {
   }
 }
 
+/** A swap or removal waiting for the worker's answer. */
+interface PendingControl {
+  resolve(data: FromWorker): void;
+  reject(error: EngineError): void;
+}
+
 /** GenerationEngine backed by engine_worker.ts. Create it with `createEngine` (mod.ts). */
-export class WorkerEngine implements GenerationEngine {
+export class WorkerEngine implements GenerationEngine, ModelHost {
   readonly #worker: Worker;
+  /** The serving model of each name; swaps replace entries, removals delete them. */
   readonly #models: LoadedModel[];
   readonly #streams = new Map<number, EventChannel>();
+  readonly #controls = new Map<number, PendingControl>();
+  /** Tail of each model name's chain of swaps and removals. */
+  readonly #modelLocks = new Map<string, Promise<unknown>>();
   readonly #maxBatchSize: number;
   #nextId = 1;
   #stats: EngineStats = { running: 0, waiting: 0, batchSize: 0, tokensGenerated: 0, forwardPasses: 0 };
@@ -145,14 +158,47 @@ export class WorkerEngine implements GenerationEngine {
     return Promise.resolve().then(() => this.#model(model).tokenizer.encode(text));
   }
 
-  detokenize(model: string, ids: number[]): Promise<string> {
+  detokenize(model: string, ids: number[], options: { skipSpecialTokens?: boolean } = {}): Promise<string> {
     return Promise.resolve().then(() => {
       const { tokenizer } = this.#model(model);
       const unknown = ids.find((id) => tokenizer.idToToken(id) === undefined);
       if (unknown !== undefined) {
         throw new InvalidRequestError(`token id ${unknown} is not in the vocabulary`, "ids");
       }
-      return tokenizer.decode(ids);
+      return tokenizer.decode(ids, options);
+    });
+  }
+
+  swapModel(spec: ModelSpec): Promise<ModelInfo> {
+    return this.#oneAtATime(spec.name, async () => {
+      this.#assertOpen();
+      const { info, tokenizer } = await readModelFolder(spec);
+      this.#assertOpen();
+      const id = this.#nextId++;
+      const ready = this.#control(id);
+      this.#post({ type: "swap", id, spec, info });
+      const answer = await ready;
+      this.#assertOpen();
+      if (answer.type === "swap-ready") info.vocabSize = answer.vocabSize;
+      // From here to the commit message nothing awaits: both threads switch at one point.
+      const model: LoadedModel = { spec, info, tokenizer };
+      const at = this.#models.findIndex((m) => m.spec.name === spec.name);
+      if (at >= 0) this.#models[at] = model;
+      else this.#models.push(model);
+      this.#post({ type: "commit-swap", id });
+      return { ...info };
+    });
+  }
+
+  removeModel(name: string): Promise<void> {
+    return this.#oneAtATime(name, async () => {
+      this.#assertOpen();
+      this.#model(name); // throws UnknownModelError
+      this.#models.splice(this.#models.findIndex((m) => m.spec.name === name), 1);
+      const id = this.#nextId++;
+      const removed = this.#control(id);
+      this.#post({ type: "remove", id, name });
+      await removed;
     });
   }
 
@@ -180,6 +226,31 @@ export class WorkerEngine implements GenerationEngine {
     this.#shutDown(new EngineClosedError());
   }
 
+  #assertOpen(): void {
+    if (this.#closed) throw this.#closed;
+    if (this.#closing) throw new EngineClosedError("the generation engine is closing");
+  }
+
+  /**
+   * Runs `task` after every earlier swap or removal of `name` has settled; with none pending it
+   * starts at once, so a removal refuses requests from the moment it is called.
+   */
+  #oneAtATime<T>(name: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.#modelLocks.get(name);
+    const run = previous ? previous.then(task) : task();
+    const tail = run.catch(() => {});
+    this.#modelLocks.set(name, tail);
+    tail.then(() => {
+      if (this.#modelLocks.get(name) === tail) this.#modelLocks.delete(name);
+    });
+    return run;
+  }
+
+  /** The worker's answer to control message `id` (swap-ready | removed); rejects with its error. */
+  #control(id: number): Promise<FromWorker> {
+    return new Promise((resolve, reject) => this.#controls.set(id, { resolve, reject }));
+  }
+
   #model(name: string): LoadedModel {
     const model = this.#models.find((m) => m.spec.name === name);
     if (!model) throw new UnknownModelError(name, this.#models.map((m) => m.spec.name));
@@ -189,6 +260,13 @@ export class WorkerEngine implements GenerationEngine {
   #receive(data: FromWorker): void {
     if (data.type === "closed") {
       this.#onClosed?.();
+      return;
+    }
+    if (data.type === "swap-ready" || data.type === "swap-failed" || data.type === "removed") {
+      const control = this.#controls.get(data.id);
+      this.#controls.delete(data.id);
+      if (data.type === "swap-failed") control?.reject(fromErrorData(data.error));
+      else control?.resolve(data);
       return;
     }
     if (data.type !== "output") return;
@@ -207,6 +285,8 @@ export class WorkerEngine implements GenerationEngine {
     this.#worker.terminate();
     for (const channel of this.#streams.values()) channel.fail(reason);
     this.#streams.clear();
+    for (const control of this.#controls.values()) control.reject(reason);
+    this.#controls.clear();
   }
 
   #post(message: ToWorker): void {

@@ -5,6 +5,8 @@
  * loop lives here and the main thread only exchanges messages (_protocol.ts) with it.
  * One Scheduler per model; the loop steps each model with work, posts that step's events in
  * one message, and yields so that generate/cancel messages are handled between steps.
+ * A swapped-out or removed model's scheduler moves to a draining list: the loop keeps stepping it
+ * until its requests have finished, then releases its session.
  *
  * @module
  */
@@ -17,7 +19,15 @@ import { GRAPH_FILE, type ModelSpec } from "./model_info.ts";
 import { Scheduler } from "./scheduler.ts";
 import type { GenerationEvent, ModelInfo } from "./types.ts";
 
+/** The model serving each name: new requests go here. */
 const schedulers = new Map<string, Scheduler>();
+/** Swapped-out or removed models finishing their requests; released once idle. */
+const draining: { scheduler: Scheduler; onReleased?: () => void }[] = [];
+/** Models loaded by a swap, waiting for the client's commit-swap. */
+const prepared = new Map<number, { name: string; scheduler: Scheduler }>();
+/** Counters of released schedulers, so that the engine's totals never go down. */
+const retired = { tokensGenerated: 0, forwardPasses: 0 };
+let settings: WorkerSettings | undefined;
 let outbox: OutputItem[] = [];
 let looping = false;
 
@@ -29,10 +39,14 @@ const sink = {
   flush: () => flush(),
 };
 
+/** Every scheduler that may hold requests: serving ones and draining ones. */
+const allSchedulers = () => [...schedulers.values(), ...draining.map((entry) => entry.scheduler)];
+
 self.onmessage = async (message: MessageEvent<ToWorker>) => {
   const data = message.data;
   switch (data.type) {
     case "load":
+      settings = data.settings;
       try {
         post({ type: "loaded", vocabSizes: await load(data.models, data.settings) });
       } catch (error) {
@@ -52,15 +66,49 @@ self.onmessage = async (message: MessageEvent<ToWorker>) => {
       return;
     }
     case "cancel":
-      for (const scheduler of schedulers.values()) scheduler.cancel(data.id);
+      for (const scheduler of allSchedulers()) scheduler.cancel(data.id);
       flush(true);
       return;
+    case "swap":
+      try {
+        const scheduler = await loadScheduler(data.spec, data.info, settings!);
+        prepared.set(data.id, { name: data.spec.name, scheduler });
+        post({ type: "swap-ready", id: data.id, vocabSize: scheduler.info.vocabSize });
+      } catch (error) {
+        const loadError = error instanceof ModelLoadError
+          ? error
+          : new ModelLoadError(`${data.spec.path}: ${(error as Error).message}`);
+        post({ type: "swap-failed", id: data.id, error: toErrorData(loadError) });
+      }
+      return;
+    case "commit-swap": {
+      const entry = prepared.get(data.id);
+      if (!entry) return;
+      prepared.delete(data.id);
+      const previous = schedulers.get(entry.name);
+      schedulers.set(entry.name, entry.scheduler);
+      if (previous) draining.push({ scheduler: previous });
+      runLoop(); // releases the previous model now if it is idle
+      return;
+    }
+    case "remove": {
+      const scheduler = schedulers.get(data.name);
+      schedulers.delete(data.name);
+      const onReleased = () => post({ type: "removed", id: data.id });
+      if (scheduler) draining.push({ scheduler, onReleased });
+      else onReleased();
+      runLoop();
+      return;
+    }
     case "close":
-      for (const scheduler of schedulers.values()) scheduler.cancelAll();
+      for (const scheduler of allSchedulers()) scheduler.cancelAll();
       flush();
       while (looping) await nextTask();
-      for (const scheduler of schedulers.values()) await scheduler.session.release();
+      for (const scheduler of allSchedulers()) await scheduler.session.release();
+      for (const { scheduler } of prepared.values()) await scheduler.session.release();
       schedulers.clear();
+      draining.length = 0;
+      prepared.clear();
       post({ type: "closed" });
       return;
   }
@@ -69,12 +117,22 @@ self.onmessage = async (message: MessageEvent<ToWorker>) => {
 async function load(models: { spec: ModelSpec; info: ModelInfo }[], settings: WorkerSettings) {
   const vocabSizes: Record<string, number> = {};
   for (const { spec, info } of models) {
-    let session: DecoderSession;
-    try {
-      session = await DecoderSession.load(join(spec.path, GRAPH_FILE), { threads: settings.threads });
-    } catch (error) {
-      throw new ModelLoadError(`${spec.path}: cannot load ${GRAPH_FILE}: ${(error as Error).message}`);
-    }
+    const scheduler = await loadScheduler(spec, info, settings);
+    schedulers.set(spec.name, scheduler);
+    vocabSizes[spec.name] = scheduler.info.vocabSize;
+  }
+  return vocabSizes;
+}
+
+/** A scheduler over a new session of `spec`'s graph, after checking the tokenizer fits the logits. */
+async function loadScheduler(spec: ModelSpec, info: ModelInfo, settings: WorkerSettings): Promise<Scheduler> {
+  let session: DecoderSession;
+  try {
+    session = await DecoderSession.load(join(spec.path, GRAPH_FILE), { threads: settings.threads });
+  } catch (error) {
+    throw new ModelLoadError(`${spec.path}: cannot load ${GRAPH_FILE}: ${(error as Error).message}`);
+  }
+  try {
     const tokenizer = await loadTokenizer(spec.path);
     const V = session.layout.vocabSize;
     if (tokenizer.vocabSize > V) {
@@ -82,10 +140,11 @@ async function load(models: { spec: ModelSpec; info: ModelInfo }[], settings: Wo
         `${spec.path}: tokenizer has ${tokenizer.vocabSize} ids but the graph's logits ${V}`,
       );
     }
-    schedulers.set(spec.name, new Scheduler(session, tokenizer, { ...info, vocabSize: V }, settings, sink));
-    vocabSizes[spec.name] = V;
+    return new Scheduler(session, tokenizer, { ...info, vocabSize: V }, settings, sink);
+  } catch (error) {
+    await session.release();
+    throw error;
   }
-  return vocabSizes;
 }
 
 /** Steps every model with work until none is left; one output message per round. */
@@ -94,7 +153,8 @@ async function runLoop(): Promise<void> {
   looping = true;
   try {
     for (;;) {
-      const busy = [...schedulers.values()].filter((scheduler) => scheduler.hasWork);
+      await releaseDrained();
+      const busy = allSchedulers().filter((scheduler) => scheduler.hasWork);
       if (busy.length === 0) break;
       for (const scheduler of busy) {
         try {
@@ -112,13 +172,28 @@ async function runLoop(): Promise<void> {
   }
 }
 
+/** Releases the sessions of draining models whose requests have all finished. */
+async function releaseDrained(): Promise<void> {
+  for (let i = draining.length - 1; i >= 0; i--) {
+    const { scheduler, onReleased } = draining[i];
+    if (scheduler.hasWork) continue;
+    draining.splice(i, 1);
+    const { tokensGenerated, forwardPasses } = scheduler.stats();
+    retired.tokensGenerated += tokensGenerated;
+    retired.forwardPasses += forwardPasses;
+    flush(); // its last events go out before "removed"
+    await scheduler.session.release();
+    onReleased?.();
+  }
+}
+
 /** Posts the pending events with fresh stats (`always`: even with no events, to update stats). */
 function flush(always = false): void {
   if (outbox.length === 0 && !always) return;
   const items = outbox;
   outbox = [];
-  const stats = { running: 0, waiting: 0, batchSize: 0, tokensGenerated: 0, forwardPasses: 0 };
-  for (const scheduler of schedulers.values()) {
+  const stats = { running: 0, waiting: 0, batchSize: 0, ...retired };
+  for (const scheduler of allSchedulers()) {
     const s = scheduler.stats();
     for (const key of Object.keys(stats) as (keyof typeof stats)[]) stats[key] += s[key];
   }

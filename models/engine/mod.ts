@@ -21,7 +21,7 @@
 import { type LoadedModel, WorkerEngine } from "./client.ts";
 import { InvalidRequestError } from "./errors.ts";
 import { type ModelSpec, readModelFolder } from "./model_info.ts";
-import type { GenerationEngine } from "./types.ts";
+import type { GenerationEngine, ModelHost } from "./types.ts";
 
 export * from "./errors.ts";
 export type * from "./types.ts";
@@ -44,9 +44,10 @@ export interface EngineOptions {
 
 /**
  * Reads the model folders, starts the engine worker and loads every model in it.
- * Throws ModelLoadError for a folder that breaks the contract.
+ * Throws ModelLoadError for a folder that breaks the contract. The engine is also a ModelHost:
+ * models can be swapped, added and removed while it serves.
  */
-export async function createEngine(options: EngineOptions): Promise<GenerationEngine> {
+export async function createEngine(options: EngineOptions): Promise<GenerationEngine & ModelHost> {
   const names = options.models.map((m) => m.name);
   const duplicate = names.find((name, i) => names.indexOf(name) !== i);
   if (duplicate !== undefined) {

@@ -106,11 +106,15 @@ export class Scheduler {
       scratch: this.#scratch,
     };
     const seeded = new Rng(sampling.seed ?? 0);
+    const resumed = request.promptIds.slice(request.promptIds.length - (request.resumeTokens ?? 0));
     const job: Job = {
       id,
       request,
       prefill: new Prefill(this.session, request.promptIds, request.promptLogprobs, context.tokenText),
-      candidates: Array.from({ length: request.n }, (_, i) => new Candidate(i, seeded.fork(i), context)),
+      candidates: Array.from(
+        { length: request.n },
+        (_, i) => new Candidate(i, seeded.fork((request.firstStream ?? 0) + i), context, resumed),
+      ),
       compute: { prefillTokens: 0, generatedTokens: 0, forwardPasses: 0, milliseconds: 0 },
       started: false,
       done: false,

@@ -57,6 +57,10 @@ export function validateRequest(
   if (sampling.logprobs !== undefined) {
     integer(sampling.logprobs, 0, MAX_LOGPROB_ALTERNATIVES, "sampling.logprobs");
   }
+  if (request.firstStream !== undefined) integer(request.firstStream, 0, 2 ** 32, "firstStream");
+  if (request.resumeTokens !== undefined) {
+    integer(request.resumeTokens, 0, request.promptIds.length, "resumeTokens");
+  }
   if (request.promptLogprobs !== undefined) {
     integer(request.promptLogprobs, 0, MAX_LOGPROB_ALTERNATIVES, "promptLogprobs");
   }
