@@ -52,20 +52,29 @@ const ModelPathSchema = z.union([z.string(), z.array(z.string())]).transform((va
   return entries;
 });
 
-/** `ALIGNMENT_DEFAULT`: an alignment spec, as JSON text (environment) or an object (config file). */
-const AlignmentDefaultSchema = z.union([z.string(), z.record(z.string(), z.unknown())])
-  .transform((value, ctx): unknown => {
+/** A JSON object given as text (environment) or as an object (config file). */
+const JsonObjectSchema = z.union([z.string(), z.record(z.string(), z.unknown())])
+  .transform((value, ctx): Record<string, unknown> => {
     if (typeof value !== "string") return value;
     try {
-      return JSON.parse(value);
+      const parsed: unknown = JSON.parse(value);
+      if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
+        return parsed as Record<string, unknown>;
+      }
+      ctx.addIssue({ code: "custom", message: "must be a JSON object" });
     } catch (error) {
       ctx.addIssue({ code: "custom", message: `not JSON: ${(error as Error).message}` });
-      return z.NEVER;
     }
-  })
-  .pipe(AlignmentSpecSchema);
+    return z.NEVER;
+  });
 
-const AUTH_KEYS = ["HOST", "API_KEYS", "AUTH_DISABLED"];
+/** `ALIGNMENT_DEFAULT`: an alignment spec, as JSON text (environment) or an object (config file). */
+const AlignmentDefaultSchema = JsonObjectSchema.pipe(AlignmentSpecSchema);
+
+/** Values never echoed in problem lines. */
+const SECRET_KEYS = ["API_KEYS", "ADMIN_TOKEN"];
+
+const AUTH_KEYS = ["HOST", "API_KEYS", "AUTH_DISABLED", "ADMIN_TOKEN", "REFRESH_EVERY_MINUTES"];
 
 /** Raw keys as they appear in the environment or the config file. */
 export const ConfigSchema = z.strictObject({
@@ -83,12 +92,24 @@ export const ConfigSchema = z.strictObject({
   MAX_REQUEST_BYTES: positiveInt.default(1_048_576),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(30),
   ALIGNMENT_DEFAULT: AlignmentDefaultSchema.optional(),
+  ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  DATA_DIR: z.string().min(1).default("data"),
+  TRAINER_THREADS: positiveInt.default(1),
+  REFRESH_EVERY_MINUTES: z.coerce.number().positive().optional(),
+  REFRESH_JOB: JsonObjectSchema.default({}),
 }).superRefine((raw, ctx) => {
   if (!isLoopback(raw.HOST) && raw.API_KEYS.length === 0 && !raw.AUTH_DISABLED) {
     ctx.addIssue({
       code: "custom",
       path: ["API_KEYS"],
       message: `required when HOST (${raw.HOST}) is not a loopback address; or set AUTH_DISABLED=true`,
+    });
+  }
+  if (raw.REFRESH_EVERY_MINUTES !== undefined && raw.ADMIN_TOKEN === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["REFRESH_EVERY_MINUTES"],
+      message: "needs ADMIN_TOKEN (scheduled refreshes are admin jobs, and their results are read at /admin)",
     });
   }
   if (raw.AUTH_DISABLED && raw.API_KEYS.length > 0) {
@@ -120,6 +141,16 @@ export const ConfigSchema = z.strictObject({
   shutdownGraceSeconds: raw.SHUTDOWN_GRACE_SECONDS,
   /** The server's alignment spec: its criteria rank legacy `best_of` candidates. */
   defaultAlignment: raw.ALIGNMENT_DEFAULT,
+  /** Bearer token of `/admin/*`; absent = the admin API is disabled (403). */
+  adminToken: raw.ADMIN_TOKEN,
+  /** Where the model registry and training jobs live. */
+  dataDir: raw.DATA_DIR,
+  /** onnxruntime threads of a training job (serving keeps ENGINE_THREADS). */
+  trainerThreads: raw.TRAINER_THREADS,
+  /** Periodic refresh: start `refreshJob` every this many minutes (when no job is running). */
+  refresh: raw.REFRESH_EVERY_MINUTES === undefined
+    ? undefined
+    : { everyMinutes: raw.REFRESH_EVERY_MINUTES, job: raw.REFRESH_JOB },
 }));
 
 /** The validated configuration main.ts wires together. */
@@ -177,7 +208,9 @@ export async function loadConfig(
       if (issue.code === "unrecognized_keys") {
         return `${key}: unknown key(s) ${issue.keys.join(", ")} in ${file}`;
       }
-      const shown = key === "API_KEYS" || !(key in merged) ? "" : ` (got ${JSON.stringify(merged[key])})`;
+      const shown = SECRET_KEYS.includes(key) || !(key in merged)
+        ? ""
+        : ` (got ${JSON.stringify(merged[key])})`;
       return `${key}: ${issue.message}${shown}`;
     }),
   };

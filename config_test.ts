@@ -87,3 +87,28 @@ Deno.test("config: ALIGNMENT_DEFAULT is a validated alignment spec (JSON in the 
   assert.ok(!wrong.ok);
   assert.match(wrong.problems[0], /^ALIGNMENT_DEFAULT/);
 });
+
+Deno.test("config: the admin API, data dir and refresh schedule", async () => {
+  const defaults = await loadConfig({});
+  assert.ok(defaults.ok);
+  assert.equal(defaults.config.adminToken, undefined);
+  assert.equal(defaults.config.dataDir, "data");
+  assert.equal(defaults.config.trainerThreads, 1);
+  assert.equal(defaults.config.refresh, undefined);
+
+  const scheduled = await loadConfig({
+    ADMIN_TOKEN: "0123456789abcdef",
+    REFRESH_EVERY_MINUTES: "1440",
+    REFRESH_JOB: '{"training":{"steps":5}}',
+  });
+  assert.ok(scheduled.ok);
+  assert.deepEqual(scheduled.config.refresh, { everyMinutes: 1440, job: { training: { steps: 5 } } });
+
+  const problems = await loadConfig({ ADMIN_TOKEN: "short", REFRESH_JOB: "[1]" });
+  assert.ok(!problems.ok);
+  assert.ok(problems.problems.includes("ADMIN_TOKEN: must be at least 16 characters")); // never echoed
+  assert.ok(problems.problems.some((p) => /^REFRESH_JOB: must be a JSON object/.test(p)));
+  const orphan = await loadConfig({ REFRESH_EVERY_MINUTES: "60" });
+  assert.ok(!orphan.ok);
+  assert.match(orphan.problems[0], /^REFRESH_EVERY_MINUTES: needs ADMIN_TOKEN/);
+});

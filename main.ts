@@ -1,13 +1,21 @@
 /**
- * Composition root: config → engine → app → `Deno.serve` → graceful shutdown on SIGINT/SIGTERM
- * (stop accepting, let in-flight requests finish within the grace period, close the engine).
+ * Composition root: config → model registry (which version of each model serves) → engine → app →
+ * `Deno.serve` → training jobs and the refresh schedule → graceful shutdown on SIGINT/SIGTERM
+ * (stop accepting, let in-flight requests finish within the grace period, stop a running job at its
+ * checkpoint, close the engine).
  * Configuration: config.ts; operations notes: docs/operations.md.
  *
  * @module
  */
 import { loadConfig } from "./config.ts";
-import { createEngine, type GenerationEngine } from "./models/engine/mod.ts";
+import { join } from "node:path";
+import { createEngine, type GenerationEngine, type ModelHost } from "./models/engine/mod.ts";
+import { ModelRegistry } from "./models/registry/mod.ts";
+import { JobManager } from "./trainer/jobs/job_manager.ts";
+import { createAdminControl } from "./trainer/jobs/admin_control.ts";
+import { startRefreshSchedule } from "./trainer/jobs/schedule.ts";
 import { createApp } from "./routes/app.ts";
+import { loadModelPlanningFiles } from "./aligners/mod.ts";
 import {
   Calibrator,
   createBuiltinCriteria,
@@ -22,10 +30,26 @@ if (!loaded.ok) {
 }
 const config = loaded.config;
 
-let engine: GenerationEngine;
+// The registry knows each model's serving version: the configured folder until a promotion.
+let registry: ModelRegistry;
+let servedModels: { name: string; path: string }[];
+try {
+  registry = await ModelRegistry.open(join(config.dataDir, "registry"));
+  for (const model of config.models) await registry.registerBase(model.name, model.path);
+  const serving = registry.servingPaths();
+  servedModels = config.models.map((model) => ({
+    name: model.name,
+    path: serving[model.name] ?? model.path,
+  }));
+} catch (error) {
+  console.error(`registry: ${(error as Error).message}`);
+  Deno.exit(1);
+}
+
+let engine: GenerationEngine & ModelHost;
 try {
   engine = await createEngine({
-    models: config.models,
+    models: servedModels,
     threads: config.engineThreads,
     maxBatchSize: config.maxBatchSize,
     maxWaiting: config.maxWaiting,
@@ -45,7 +69,23 @@ globalThis.addEventListener("unhandledrejection", (event) => {
 });
 
 // Reward models shipped in the served folders (models/default/reward_models/*) are criteria too.
-const rewardModels = await loadShippedRewardModels(config.models.map((m) => m.path));
+const rewardModels = await loadShippedRewardModels(servedModels.map((m) => m.path));
+// calibration.json and quality_curves.json (deno task calibrate) for the versions being served, if any.
+const planning = await loadModelPlanningFiles(
+  servedModels.map((m) => ({
+    path: m.path,
+    version: engine.models().find((i) => i.name === m.name)!.version,
+  })),
+);
+for (const reason of planning.skipped) console.log(`planning files: skipped ${reason}`);
+
+const jobs = await JobManager.open({
+  root: join(config.dataDir, "jobs"),
+  registry,
+  host: engine,
+  maxThreads: config.trainerThreads,
+  log: (line) => console.log(line),
+});
 
 const stopGenerations = new AbortController();
 let draining = false;
@@ -57,9 +97,12 @@ const app = createApp({
   shutdownSignal: stopGenerations.signal,
   draining: () => draining,
   criteria: new CriterionRegistry([...createBuiltinCriteria(), ...rewardModels.criteria]),
-  // Identity calibration until calibration files exist (receipts say so).
-  calibrator: new Calibrator(undefined, { missing: "identity" }),
+  // Criteria without statistics (length, format, ...) keep raw units (receipts say so).
+  calibrator: new Calibrator(planning.calibration, { missing: "identity" }),
+  calibrationFile: planning.calibrationFile,
+  qualityCurves: planning.curves,
   defaultAlignment: config.defaultAlignment,
+  admin: { token: config.adminToken, control: createAdminControl(jobs, registry, engine) },
 });
 
 const server = Deno.serve({
@@ -71,6 +114,10 @@ const server = Deno.serve({
     ),
 }, app.fetch);
 
+const stopSchedule = config.refresh === undefined
+  ? () => {}
+  : startRefreshSchedule(jobs, config.refresh, (line) => console.log(line));
+
 async function shutDown(signal: string): Promise<void> {
   if (draining) {
     console.log(`${signal} again: stopping in-flight generations now`);
@@ -80,7 +127,8 @@ async function shutDown(signal: string): Promise<void> {
   draining = true;
   console.log(`${signal}: draining (grace period ${config.shutdownGraceSeconds} s)`);
   const grace = setTimeout(() => stopGenerations.abort(), config.shutdownGraceSeconds * 1000);
-  await server.shutdown();
+  stopSchedule();
+  await Promise.all([server.shutdown(), jobs.close()]);
   clearTimeout(grace);
   await engine.close();
   await rewardModels.release();

@@ -11,7 +11,13 @@
  * @module
  */
 import type { Aggregator, Calibrator, CriteriaWeights, CriterionRegistry } from "./criteria/mod.ts";
-import type { ComputeSpent, FinishReason, GenerationEngine, SamplingParams } from "../models/engine/types.ts";
+import type {
+  ComputeSpent,
+  FinishReason,
+  GeneratedToken,
+  GenerationEngine,
+  SamplingParams,
+} from "../models/engine/types.ts";
 import type { Rng } from "../models/random.ts";
 
 /** Stream id of the choice generator: `rng.fork(CHOICE_STREAM)`. */
@@ -48,6 +54,18 @@ export interface AlignerContext {
   /** The request's generator (`new Rng(seed)`); aligners only fork it. */
   rng: Rng;
   signal?: AbortSignal;
+  /**
+   * Called with each piece of the answer as soon as it is final, for aligners that commit text before
+   * the run ends (blockwise decoding: every chosen block). Others call it never; the pieces joined are
+   * a prefix of `choice.text` (the rest is known when the run returns).
+   */
+  onCommit?: (piece: CommittedPiece) => void;
+}
+
+/** A piece of the answer an aligner has committed to (see {@link AlignerContext.onCommit}). */
+export interface CommittedPiece {
+  text: string;
+  tokens: GeneratedToken[];
 }
 
 /** The request's shape, enough to predict cost. */
@@ -75,6 +93,8 @@ export interface Choice {
   text: string;
   completionTokens: number;
   finishReason: FinishReason;
+  /** Its tokens (an ending EOS included), with log-probs when `task.sampling.logprobs` was set. */
+  tokens: GeneratedToken[];
 }
 
 /** Compute a run spent: the engine's, summed over its generate calls, plus scoring and wall time. */

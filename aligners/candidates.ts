@@ -4,7 +4,13 @@
  *
  * @module
  */
-import type { ComputeSpent, FinishReason, GenerationEngine } from "../models/engine/types.ts";
+import type {
+  ComputeSpent,
+  FinishReason,
+  GeneratedToken,
+  GenerationEngine,
+  GenerationRequest,
+} from "../models/engine/types.ts";
 import type { Rng } from "../models/random.ts";
 import { type AlignmentTask, GENERATION_STREAM } from "./aligner.ts";
 
@@ -13,6 +19,8 @@ export interface Candidate {
   text: string;
   completionTokens: number;
   finishReason: FinishReason;
+  /** Every generated token (an ending EOS included), with its log-prob when the sampling asked for them. */
+  tokens: GeneratedToken[];
 }
 
 /** A batch of candidates with what the engine reported about it. */
@@ -48,7 +56,7 @@ export function batchSeed(rng: Rng, batch: number): number {
  * console.log(batch.candidates.map((c) => c.text), batch.compute.prefillTokens);
  * ```
  */
-export async function generateCandidates(
+export function generateCandidates(
   engine: GenerationEngine,
   task: AlignmentTask,
   n: number,
@@ -57,18 +65,40 @@ export async function generateCandidates(
   signal?: AbortSignal,
 ): Promise<CandidateBatch> {
   const seed = batchSeed(rng, batch);
-  const candidates: Candidate[] = Array.from({ length: n }, () => ({
+  const request = { model: task.model, promptIds: task.promptIds, n, sampling: { ...task.sampling, seed } };
+  return requestCandidates(engine, request, signal);
+}
+
+/**
+ * Runs one engine request (its `sampling.seed` set) and collects its candidates.
+ *
+ * @example
+ * ```ts ignore
+ * const batch = await requestCandidates(engine, { model: "m", promptIds, n: 2, sampling: { ...sampling, seed: 7 } });
+ * console.log(batch.candidates[0].tokens.map((t) => t.tokenId));
+ * ```
+ */
+export async function requestCandidates(
+  engine: GenerationEngine,
+  request: GenerationRequest,
+  signal?: AbortSignal,
+): Promise<CandidateBatch> {
+  const seed = request.sampling.seed ?? 0;
+  const candidates: Candidate[] = Array.from({ length: request.n }, () => ({
     text: "",
     completionTokens: 0,
     finishReason: "cancelled" as FinishReason,
+    tokens: [],
   }));
   let modelVersion = "";
   let compute: ComputeSpent | undefined;
-  const request = { model: task.model, promptIds: task.promptIds, n, sampling: { ...task.sampling, seed } };
   for await (const event of engine.generate(request, signal)) {
     if (event.type === "started") modelVersion = event.modelVersion;
-    else if (event.type === "token") candidates[event.candidate].text += event.textDelta;
-    else if (event.type === "finished") {
+    else if (event.type === "token") {
+      const candidate = candidates[event.candidate];
+      candidate.text += event.textDelta;
+      candidate.tokens.push(event.token);
+    } else if (event.type === "finished") {
       const candidate = candidates[event.candidate];
       candidate.text += event.textDelta;
       candidate.completionTokens = event.completionTokens;

@@ -8,7 +8,9 @@
  *     rewardEvaluations = batches · n · criteriaCount     (when the candidates are scored)
  *
  * Exact for a request that runs alone and generates `maxTokens` per candidate; an upper bound when
- * candidates stop early.
+ * candidates stop early. {@link expectedCost} is the same accounting with the expected completion
+ * lengths measured for the serving model (aligners/quality_curves), which is what the planner and the
+ * receipts' predictions use.
  *
  * @module
  */
@@ -39,4 +41,55 @@ export function batchCost(params: CostParams, n: number, batches: number, scored
     generatedTokens: batches * n * params.maxTokens,
     rewardEvaluations: scored ? batches * n * params.criteriaCount : 0,
   };
+}
+
+/** Completion lengths a model is expected to produce (measured with its quality curves). */
+export interface CompletionLengths {
+  /** E[min(L, maxTokens)]: tokens one candidate is expected to generate. */
+  meanTokens(maxTokens: number): number;
+  /** E[max over the n candidates of one request of min(L, maxTokens)]: its decode passes + 1. */
+  meanLongest(n: number, maxTokens: number): number;
+}
+
+/** A candidate batch of a run and the probability that it is drawn (1 unless the run may stop early). */
+export interface BatchShape {
+  size: number;
+  probability: number;
+}
+
+/**
+ * Expected compute of a run from expected completion lengths instead of `maxTokens` (the same
+ * accounting as {@link batchCost}, in expectation over the batches drawn):
+ *
+ *     forwardPasses     = Σ_b p_b · (⌈P / chunk⌉ + E[longest of size_b] − 1)
+ *     generatedTokens   = Σ_b p_b · size_b · E[min(L, maxTokens)]
+ *     rewardEvaluations = Σ_b p_b · size_b · criteriaCount     (when scored)
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { batchCost, expectedCost } from "./cost.ts";
+ * const params = { promptTokens: 10, maxTokens: 8, criteriaCount: 2 };
+ * const full = { meanTokens: (m: number) => m, meanLongest: (_n: number, m: number) => m };
+ * assert.deepEqual(expectedCost(params, [{ size: 4, probability: 1 }], true, full), batchCost(params, 4, 1, true));
+ * const half = { meanTokens: (m: number) => m / 2, meanLongest: (_n: number, m: number) => m / 2 };
+ * assert.equal(expectedCost(params, [{ size: 4, probability: 1 }], false, half).generatedTokens, 16);
+ * ```
+ */
+export function expectedCost(
+  params: CostParams,
+  batches: readonly BatchShape[],
+  scored: boolean,
+  lengths: CompletionLengths,
+): Cost {
+  const chunk = params.prefillChunkTokens ?? DEFAULT_PREFILL_CHUNK_TOKENS;
+  const prefillPasses = Math.max(1, Math.ceil(params.promptTokens / chunk));
+  const cost: Cost = { forwardPasses: 0, generatedTokens: 0, rewardEvaluations: 0 };
+  for (const { size, probability } of batches) {
+    const longest = lengths.meanLongest(size, params.maxTokens);
+    cost.forwardPasses += probability * (prefillPasses + Math.max(0, longest - 1));
+    cost.generatedTokens += probability * size * lengths.meanTokens(params.maxTokens);
+    if (scored) cost.rewardEvaluations += probability * size * params.criteriaCount;
+  }
+  return cost;
 }

@@ -1,6 +1,6 @@
 /**
- * Inference-time aligners (IAMA.md §1): plain sampling, best-of-N, soft best-of-N and rejection
- * sampling toward the tilted policy. Each asks models/engine for candidates (one request per batch, so
+ * Inference-time aligners (IAMA.md §1): plain sampling, best-of-N, soft best-of-N, rejection
+ * sampling toward the tilted policy, reward-guided blockwise decoding and best-of-N with early pruning. Each asks models/engine for candidates (one request per batch, so
  * they share a prefill), scores them with aligners/criteria under the request's weights, chooses with
  * a generator forked from the request seed, and returns the completion with a receipt. Knows nothing
  * about HTTP.
@@ -23,6 +23,7 @@ export type {
   AlignerResult,
   AlignmentTask,
   Choice,
+  CommittedPiece,
   Cost,
   CostParams,
   Receipt,
@@ -31,9 +32,21 @@ export type {
   TaskCriteria,
 } from "./aligner.ts";
 export { CHOICE_STREAM, GENERATION_STREAM } from "./aligner.ts";
-export { batchSeed, type Candidate, type CandidateBatch, generateCandidates } from "./candidates.ts";
+export {
+  batchSeed,
+  type Candidate,
+  type CandidateBatch,
+  generateCandidates,
+  requestCandidates,
+} from "./candidates.ts";
 export { acceptanceProbability, argmaxIndex, softmaxChoice, softmaxProbabilities } from "./choice.ts";
-export { batchCost, DEFAULT_PREFILL_CHUNK_TOKENS } from "./cost.ts";
+export {
+  batchCost,
+  type BatchShape,
+  type CompletionLengths,
+  DEFAULT_PREFILL_CHUNK_TOKENS,
+  expectedCost,
+} from "./cost.ts";
 export { alignerResult, type ReceiptInput, type ReceiptScores, sumCompute } from "./receipt.ts";
 export { criteriaCount, scoreTask, type TaskScores } from "./score.ts";
 export { createPlainSampling, type PlainSamplingOptions } from "./plain_sampling.ts";
@@ -41,3 +54,21 @@ export { type BestOfNOptions, createBestOfN } from "./best_of_n.ts";
 export { createSoftBestOfN, type SoftBestOfNOptions } from "./soft_best_of_n.ts";
 export { rejectionLoop, type RejectionLoopOptions, type RejectionOutcome } from "./rejection_loop.ts";
 export { createRejectionSampling, type RejectionSamplingOptions } from "./rejection_sampling.ts";
+export { blockwiseCost, type BlockwiseOptions, createBlockwise } from "./blockwise.ts";
+export { createPrunedBestOfN, type PrunedBestOfNOptions, prunedIndices } from "./pruned_best_of_n.ts";
+export {
+  optionAligner,
+  optionCandidates,
+  type PlannedOption,
+  type PlannerBudget,
+  type PlannerDecision,
+  planOptions,
+  planWithCurves,
+} from "./planner.ts";
+export {
+  loadModelPlanningFiles,
+  type ModelPlanningFiles,
+  predictAlignerCost,
+  type PredictedCost,
+  type QualityCurves,
+} from "./quality_curves/mod.ts";

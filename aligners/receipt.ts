@@ -66,7 +66,7 @@ const finiteOrNull = (value: number) => (Number.isNaN(value) ? null : value);
  * import { alignerResult } from "./receipt.ts";
  * const compute = { prefillTokens: 3, generatedTokens: 2, forwardPasses: 2, milliseconds: 1 };
  * const batch = {
- *   candidates: [{ text: "ok", completionTokens: 2, finishReason: "length" as const }],
+ *   candidates: [{ text: "ok", completionTokens: 2, finishReason: "length" as const, tokens: [] }],
  *   modelVersion: "v1",
  *   seed: 9,
  *   compute,
@@ -116,6 +116,7 @@ export function alignerResult(input: ReceiptInput): AlignerResult {
       text: chosen.text,
       completionTokens: chosen.completionTokens,
       finishReason: chosen.finishReason,
+      tokens: chosen.tokens,
     },
     receipt,
   };

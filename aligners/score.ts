@@ -21,7 +21,8 @@ export interface TaskScores {
 }
 
 /**
- * Scores `texts` under the task's criteria.
+ * Scores `texts` under the task's criteria (`partial`: the texts are unfinished prefixes; criteria
+ * without partial support score NaN, which the weighting drops).
  *
  * @example
  * ```ts
@@ -47,9 +48,10 @@ export async function scoreTask(
   registry: CriterionRegistry,
   texts: readonly string[],
   signal?: AbortSignal,
+  partial = false,
 ): Promise<TaskScores> {
   const { weights, params, aggregator } = task.criteria;
-  const raw = await scoreCandidates(registry, weights, task.prompt, texts, { params, signal });
+  const raw = await scoreCandidates(registry, weights, task.prompt, texts, { params, signal, partial });
   const weighted = weightedScores({
     weights,
     raw,
@@ -57,7 +59,9 @@ export async function scoreTask(
     aggregator,
     validNames: registry.names(),
   });
-  return { weighted, rewardEvaluations: Object.keys(raw).length * texts.length };
+  // On partial texts only criteria that support them score (the others answer NaN for free).
+  const scoring = Object.keys(raw).filter((name) => !partial || registry.get(name).supportsPartial);
+  return { weighted, rewardEvaluations: scoring.length * texts.length };
 }
 
 /** Positively weighted criteria of a task (for {@link CostParams.criteriaCount}). */

@@ -1,13 +1,22 @@
 /**
  * Serving an aligned request: plan the spec (routes/alignment_schema.ts), run the aligner on the
- * engine with the request's seed, and hand the route one collected candidate (the choice) plus the
- * receipt and the compute of every candidate. Both completion routes use it; no sampling here.
+ * engine with the request's seed — n times for n choices, choice i with `new Rng(seed, i)` (PCG
+ * stream i, so choice 0 is the single-answer run) — and hand the route the choices as one collected
+ * generation plus a receipt per choice. The same run also yields engine-like events for SSE: blocks
+ * an aligner commits early (blockwise decoding) arrive as "token" events while it runs; everything
+ * else arrives once the choice is made. Both completion routes use it; no sampling here.
  *
  * @module
  */
-import type { GenerationEngine, GenerationEvent, SamplingParams } from "../models/engine/types.ts";
+import type {
+  GeneratedToken,
+  GenerationEngine,
+  GenerationEvent,
+  SamplingParams,
+} from "../models/engine/types.ts";
 import { Rng } from "../models/random.ts";
 import type { Calibrator, CriterionRegistry } from "../aligners/criteria/mod.ts";
+import type { CommittedPiece, QualityCurves } from "../aligners/mod.ts";
 import {
   type AlignmentReceipt,
   type AlignmentSpec,
@@ -16,8 +25,9 @@ import {
   planAlignment,
   wireReceipt,
 } from "./alignment_schema.ts";
+import { EventQueue } from "./_event_queue.ts";
 import type { RouteDeps } from "./deps.ts";
-import type { CollectedGeneration, StartedGeneration } from "./generation.ts";
+import type { CandidateResult, CollectedGeneration, StartedGeneration } from "./generation.ts";
 import type { ChunkWriter } from "./streaming.ts";
 import type { GenerationTelemetry } from "./telemetry.ts";
 
@@ -25,6 +35,10 @@ import type { GenerationTelemetry } from "./telemetry.ts";
 export interface AlignmentDeps {
   criteria: CriterionRegistry;
   calibrator: Calibrator;
+  /** The file the calibrator's statistics came from (for receipts). */
+  calibrationFile?: string;
+  /** Quality curves of served model versions (`auto` plans with those of the serving version). */
+  qualityCurves?: readonly QualityCurves[];
   /** Server-side spec for legacy `best_of` (its criteria); none = BUILTIN_DEFAULT_CRITERIA. */
   defaultSpec?: AlignmentSpec;
 }
@@ -35,27 +49,44 @@ export interface AlignedInput {
   promptIds: number[];
   /** The prompt as criteria see it. */
   prompt: string;
+  /** With `logprobs` set, the choices carry their tokens' log-probs. */
   sampling: SamplingParams;
   spec: AlignmentSpec;
   /** The request's seed (random when absent; the receipt reports it). */
   seed: number | null | undefined;
+  /** Choices wanted (the aligner runs once per choice; the budget applies to each run). */
+  n: number;
   signal: AbortSignal;
   telemetry: GenerationTelemetry;
 }
 
-/** The chosen answer as a one-candidate generation, with the receipt and usage extension. */
+/** The chosen answers as one generation, with a receipt per choice and the summed usage extension. */
 export interface AlignedOutput {
   generation: CollectedGeneration;
-  receipt: AlignmentReceipt;
+  receipts: AlignmentReceipt[];
   usage: AlignmentUsage;
 }
 
-/** Runs the spec's aligner for one prompt. */
-export async function runAligned(deps: RouteDeps, input: AlignedInput): Promise<AlignedOutput> {
+/** A running aligned request. */
+export interface AlignedRun {
+  /** Events as the choices take shape: "token"s (committed blocks, then the rest), "finished" per choice. */
+  generation: StartedGeneration;
+  /** Receipts of the choices finished so far (by choice index). */
+  receipts: (AlignmentReceipt | undefined)[];
+  output: Promise<AlignedOutput>;
+}
+
+/**
+ * Plans the spec (its validation errors throw here, before anything streams) and starts the n runs.
+ * Read `output` for the whole answer, or `generation` to stream it.
+ */
+export function startAligned(deps: RouteDeps, input: AlignedInput): AlignedRun {
+  const servingVersion = deps.engine.models().find((model) => model.name === input.model)?.version;
   const plan = planAlignment(
     input.spec,
     { promptTokens: input.promptIds.length, maxTokens: input.sampling.maxTokens },
     deps.alignment.criteria,
+    deps.alignment.qualityCurves?.find((curves) => curves.modelVersion === servingVersion),
   );
   const seed = input.seed ?? crypto.getRandomValues(new Uint32Array(1))[0];
   const deadline = plan.deadlineMs === undefined ? undefined : AbortSignal.timeout(plan.deadlineMs);
@@ -63,47 +94,116 @@ export async function runAligned(deps: RouteDeps, input: AlignedInput): Promise<
   // scoring runs under the request's own signal.
   const engine = deadline === undefined ? deps.engine : withDeadline(deps.engine, deadline);
   const { calibrator } = deps.alignment;
-  const { choice, receipt } = await plan.aligner.run({
-    model: input.model,
-    promptIds: input.promptIds,
-    prompt: input.prompt,
-    sampling: input.sampling,
-    criteria: plan.criteria,
-    calibrator,
-  }, { engine, criteria: deps.alignment.criteria, rng: new Rng(seed), signal: input.signal });
-  input.telemetry.aligned({
-    aligner: receipt.aligner,
-    n: typeof receipt.params.n === "number" ? receipt.params.n : receipt.candidates,
-    candidates: receipt.candidates,
-    generatedTokens: receipt.compute.generatedTokens,
-  });
-  const weighted = Object.keys(receipt.criteria ?? plan.criteria.weights);
-  return {
-    generation: {
-      started: {
-        type: "started",
-        modelVersion: receipt.modelVersion,
-        promptTokens: input.promptIds.length,
-        seed,
-      },
-      candidates: [{
-        tokens: [],
-        text: choice.text,
-        finishReason: choice.finishReason,
-        completionTokens: choice.completionTokens,
-      }],
-    },
-    receipt: wireReceipt(receipt, plan, {
+  const events = new EventQueue<GenerationEvent>();
+  const receipts: (AlignmentReceipt | undefined)[] = new Array(input.n).fill(undefined);
+  const candidates: CandidateResult[] = [];
+  const emitTokens = (candidate: number, tokens: readonly GeneratedToken[], text: string) =>
+    tokens.forEach((token, t) =>
+      events.push({ type: "token", candidate, token, textDelta: t === tokens.length - 1 ? text : "" })
+    );
+
+  async function runChoice(index: number) {
+    let committedText = ""; // text sent with "token" events so far
+    let committedTokens = 0;
+    let pendingText = "";
+    const onCommit = (piece: CommittedPiece) => {
+      pendingText += piece.text;
+      if (piece.tokens.length === 0) return; // its text goes out with the next tokens or "finished"
+      emitTokens(index, piece.tokens, pendingText);
+      committedText += pendingText;
+      pendingText = "";
+      committedTokens += piece.tokens.length;
+    };
+    const { choice, receipt } = await plan.aligner.run({
+      model: input.model,
+      promptIds: input.promptIds,
+      prompt: input.prompt,
+      sampling: input.sampling,
+      criteria: plan.criteria,
+      calibrator,
+    }, {
+      engine,
+      criteria: deps.alignment.criteria,
+      rng: new Rng(seed, index),
+      signal: input.signal,
+      onCommit,
+    });
+    input.telemetry.aligned({
+      aligner: receipt.aligner,
+      n: typeof receipt.params.n === "number" ? receipt.params.n : receipt.candidates,
+      candidates: receipt.candidates,
+      generatedTokens: receipt.compute.generatedTokens,
+    });
+    candidates[index] = {
+      tokens: choice.tokens,
+      text: choice.text,
+      finishReason: choice.finishReason,
+      completionTokens: choice.completionTokens,
+    };
+    receipts[index] = wireReceipt(receipt, plan, {
       seed,
+      seedStream: input.n > 1 ? index : undefined,
       deadlineExceeded: deadline?.aborted ?? false,
       calibration: {
         method: calibrator.method,
         modelVersion: calibrator.modelVersion,
-        uncalibrated: weighted.filter((name) => !calibrator.has(name)),
+        uncalibrated: Object.keys(receipt.criteria ?? plan.criteria.weights).filter((name) =>
+          !calibrator.has(name)
+        ),
+        file: deps.alignment.calibrationFile,
       },
-    }),
-    usage: alignmentUsage(receipt),
+    });
+    emitTokens(index, choice.tokens.slice(committedTokens), "");
+    events.push({
+      type: "finished",
+      candidate: index,
+      reason: choice.finishReason,
+      textDelta: choice.text.slice(committedText.length),
+      completionTokens: choice.completionTokens,
+    });
+    return receipt;
+  }
+
+  const info = deps.engine.models().find((m) => m.name === input.model);
+  const started = {
+    type: "started" as const,
+    modelVersion: info?.version ?? "",
+    promptTokens: input.promptIds.length,
+    seed,
   };
+  const output = Promise.all(Array.from({ length: input.n }, (_, i) => runChoice(i))).then(
+    (runs) => {
+      events.end();
+      const wire = receipts as AlignmentReceipt[];
+      return {
+        generation: { started: { ...started, modelVersion: runs[0].modelVersion }, candidates },
+        receipts: wire,
+        usage: sumUsage(runs.map(alignmentUsage)),
+      };
+    },
+    (error) => {
+      events.fail(error);
+      throw error;
+    },
+  );
+  output.catch(() => {}); // a streaming caller hears of failures through `generation`
+  return { generation: { started, events: events[Symbol.asyncIterator]() }, receipts, output };
+}
+
+function sumUsage(parts: readonly AlignmentUsage[]): AlignmentUsage {
+  const total: AlignmentUsage = {
+    candidates: 0,
+    generated_tokens: 0,
+    forward_passes: 0,
+    reward_evaluations: 0,
+  };
+  for (const part of parts) {
+    total.candidates += part.candidates;
+    total.generated_tokens += part.generated_tokens;
+    total.forward_passes += part.forward_passes;
+    total.reward_evaluations += part.reward_evaluations;
+  }
+  return total;
 }
 
 /** The engine with every generation also stopped by `deadline`. */
@@ -112,7 +212,7 @@ function withDeadline(engine: GenerationEngine, deadline: AbortSignal): Generati
     generate: (request, signal) =>
       engine.generate(request, signal === undefined ? deadline : AbortSignal.any([signal, deadline])),
     tokenize: (model, text) => engine.tokenize(model, text),
-    detokenize: (model, ids) => engine.detokenize(model, ids),
+    detokenize: (model, ids, options) => engine.detokenize(model, ids, options),
     models: () => engine.models(),
     stats: () => engine.stats(),
     close: () => engine.close(),
@@ -120,38 +220,49 @@ function withDeadline(engine: GenerationEngine, deadline: AbortSignal): Generati
 }
 
 /**
- * The chosen answer as a started generation whose events are its one "finished" event (the whole
- * text), so the routes' SSE path streams it after the choice was made.
+ * The run's events once the first has arrived, so that a failure before any output (a context-length
+ * or overload error from the engine) still becomes an HTTP status rather than an error in the stream.
  */
-export function chosenAsStream(output: AlignedOutput): StartedGeneration {
-  const [chosen] = output.generation.candidates;
-  async function* events(): AsyncGenerator<GenerationEvent> {
-    yield {
-      type: "finished",
-      candidate: 0,
-      reason: chosen.finishReason,
-      textDelta: chosen.text,
-      completionTokens: chosen.completionTokens,
-    };
+export async function firstEventReady(run: AlignedRun): Promise<StartedGeneration> {
+  const { events } = run.generation;
+  const first = await events.next();
+  async function* all(): AsyncGenerator<GenerationEvent> {
+    if (first.done) return;
+    yield first.value;
+    for (let next = await events.next(); !next.done; next = await events.next()) yield next.value;
   }
-  return { started: output.generation.started, events: events() };
+  return { started: run.generation.started, events: all() };
 }
 
-/** A writer whose finishing chunk carries the receipt and whose usage chunk the alignment compute. */
-export function withReceipt(writer: ChunkWriter, output: AlignedOutput): ChunkWriter {
+/**
+ * A writer whose finishing chunk of choice i carries its receipt, and whose usage chunk the summed
+ * alignment compute.
+ */
+export function withReceipts(writer: ChunkWriter, run: AlignedRun): ChunkWriter {
   return {
     openingChunks: () => writer.openingChunks(),
     eventChunk(source, event) {
       const chunk = writer.eventChunk(source, event);
       return chunk !== undefined && event.type === "finished"
-        ? { ...(chunk as object), alignment: output.receipt }
+        ? { ...(chunk as object), alignment: run.receipts[event.candidate] }
         : chunk;
     },
     usageChunk() {
       const chunk = writer.usageChunk() as { usage: object };
-      return { ...chunk, usage: { ...chunk.usage, alignment_compute: output.usage } };
+      const usage = sumUsage(run.receipts.flatMap((r) => (r ? [wireUsage(r)] : [])));
+      return { ...chunk, usage: { ...chunk.usage, alignment_compute: usage } };
     },
     usage: () => writer.usage(),
     finishReasonsSeen: () => writer.finishReasonsSeen(),
+  };
+}
+
+/** `usage.alignment_compute` of one wire receipt. */
+function wireUsage(receipt: AlignmentReceipt): AlignmentUsage {
+  return {
+    candidates: receipt.candidates_considered,
+    generated_tokens: receipt.compute.generated_tokens,
+    forward_passes: receipt.compute.forward_passes,
+    reward_evaluations: receipt.compute.reward_evaluations,
   };
 }

@@ -5,8 +5,11 @@
  * task criteria (user value → API default; `auto` = the planner).
  *
  *     alignment: { criteria: { name: weight ≥ 0 }, params?, aggregator?, gamma?, aligner?, n?,
- *                  temperature_tau?, r_max?, max_draws?, budget?: { max_candidates?,
+ *                  temperature_tau?, r_max?, max_draws?, k?, block_tokens?, budget?: { max_candidates?,
  *                  max_generated_tokens?, deadline_ms? } }
+ *
+ * `blockwise` (reward-guided blockwise decoding) draws `k` continuations of `block_tokens` tokens per
+ * block; `pruned_best_of_n` is best-of-`n` generated `block_tokens` at a time, keeping the better half.
  *
  * Criterion names, weights and params are checked against the server's registry (aligners/criteria
  * raises typed errors; routes/errors.ts names the field `alignment.criteria.foo`).
@@ -18,9 +21,16 @@ import {
   type Aligner,
   type Cost,
   createBestOfN,
+  createBlockwise,
   createPlainSampling,
+  createPrunedBestOfN,
   createRejectionSampling,
   createSoftBestOfN,
+  type PlannerDecision,
+  planWithCurves,
+  predictAlignerCost,
+  type PredictedCost,
+  type QualityCurves,
   type Receipt,
   type TaskCriteria,
 } from "../aligners/mod.ts";
@@ -38,13 +48,25 @@ export const ALIGNMENT_HEADER = "x-alignment";
 export const AUTO_MAX_CANDIDATES = 8;
 /** `n` of best_of_n / soft_best_of_n (and rejection's batch) when the request leaves it out. */
 export const DEFAULT_ALIGNER_N = 4;
+/** Blockwise decoding's `k` when left out. */
+export const DEFAULT_BLOCKWISE_K = 4;
+/** `block_tokens` of blockwise decoding and pruned best-of-N when left out. */
+export const DEFAULT_BLOCK_TOKENS = 16;
 /** Rejection sampling's `max_draws` when left out. */
 export const DEFAULT_MAX_DRAWS = 16;
 /** Criteria of legacy `best_of` when the server has no default spec. */
 export const BUILTIN_DEFAULT_CRITERIA: Readonly<Record<string, number>> = { sentiment: 1, civility: 1 };
 
 /** Aligners a request may name. */
-export const ALIGNER_NAMES = ["auto", "sample", "best_of_n", "soft_best_of_n", "rejection"] as const;
+export const ALIGNER_NAMES = [
+  "auto",
+  "sample",
+  "best_of_n",
+  "soft_best_of_n",
+  "rejection",
+  "blockwise",
+  "pruned_best_of_n",
+] as const;
 
 /** The compute a request allows. */
 export const AlignmentBudgetSchema = z.strictObject({
@@ -64,6 +86,8 @@ export const AlignmentSpecSchema = z.strictObject({
   temperature_tau: z.number().positive().optional(),
   r_max: z.number().optional(),
   max_draws: z.int().min(1).max(256).optional(),
+  k: z.int().min(1).max(64).optional(),
+  block_tokens: z.int().min(1).max(4096).optional(),
   budget: AlignmentBudgetSchema.optional(),
 }).superRefine((spec, ctx) => {
   const issue = (field: string, message: string) => ctx.addIssue({ code: "custom", path: [field], message });
@@ -118,11 +142,14 @@ export function bestOfSpec(bestOf: number, defaults: AlignmentSpec | undefined):
   return { ...base, aligner: "best_of_n", n: bestOf, budget: undefined };
 }
 
-/** Request features the aligned path does not serve; each a 400 naming the field. */
+/**
+ * Request features the aligned path does not serve; each a 400 naming the field. (`n` > 1 runs the
+ * aligner once per choice; `logprobs` returns the chosen tokens' log-probs.)
+ */
 export interface AlignedRequestShape {
-  n: number;
-  logprobs: boolean;
   prompts: number;
+  /** `/v1/completions` `echo` with `logprobs`: the prompt's log-probs, which no aligner computes. */
+  echoLogprobs?: boolean;
 }
 
 /** Throws a RequestValidationError for what alignment cannot be combined with. */
@@ -130,9 +157,10 @@ export function checkAlignedRequest(shape: AlignedRequestShape): void {
   const reject = (param: string, message: string) => {
     throw new RequestValidationError(message, param, "unsupported_with_alignment");
   };
-  if (shape.n > 1) reject("n", "n > 1 is not supported with alignment (the aligner returns one answer)");
-  if (shape.logprobs) reject("logprobs", "logprobs are not supported with alignment");
   if (shape.prompts > 1) reject("prompt", "alignment takes one prompt per request");
+  if (shape.echoLogprobs) {
+    reject("echo", "echo with logprobs (prompt log-probs) is not supported with alignment");
+  }
 }
 
 /** A spec converted: the aligner with its budget, the task criteria, and who chose the aligner. */
@@ -144,6 +172,10 @@ export interface AlignmentPlan {
   requested: (typeof ALIGNER_NAMES)[number];
   /** Predicted upper bound of the run's compute. */
   cost: Cost;
+  /** Expected compute (from the serving version's quality curves, when there are some). */
+  predicted?: PredictedCost;
+  /** What `auto` weighed, when quality curves chose the aligner. */
+  planner?: PlannerDecision;
   deadlineMs?: number;
 }
 
@@ -169,6 +201,8 @@ export function planAlignment(
   spec: AlignmentSpec,
   shape: { promptTokens: number; maxTokens: number },
   registry: CriterionRegistry,
+  /** Quality curves of the serving model version (aligners/planner.ts); none: `auto`'s fallback rule. */
+  curves?: QualityCurves,
 ): AlignmentPlan {
   const positive = validateRequestCriteria(registry, spec.criteria, spec.params);
   const aggregator: Aggregator = spec.aggregator === "smooth_min"
@@ -189,7 +223,16 @@ export function planAlignment(
   let aligner: Aligner;
   let candidates: number;
   let field: string;
-  if (requested === "auto") {
+  let planner: PlannerDecision | undefined;
+  if (requested === "auto" && curves !== undefined) {
+    planner = planWithCurves(curves, spec.criteria, aggregator, costParams, {
+      maxCandidates: Math.max(1, budget.max_candidates ?? spec.n ?? AUTO_MAX_CANDIDATES),
+      maxGeneratedTokens: maxTokensBudget,
+      deadlineMs: budget.deadline_ms,
+    });
+    [aligner, candidates, field] = [planner.aligner, planner.chosen.candidates, "aligner"];
+  } else if (requested === "auto") {
+    // Fallback without curves: the largest best-of-N whose upper-bound cost fits.
     let n = Math.max(1, budget.max_candidates ?? spec.n ?? AUTO_MAX_CANDIDATES);
     while (n > 1 && createBestOfN({ n }).estimateCost(costParams).generatedTokens > maxTokensBudget) n--;
     aligner = createBestOfN({ n });
@@ -204,7 +247,7 @@ export function planAlignment(
     candidates = spec.n ?? DEFAULT_ALIGNER_N;
     aligner = createSoftBestOfN({ n: candidates, temperature: spec.temperature_tau ?? 1 });
     field = "n";
-  } else {
+  } else if (requested === "rejection") {
     candidates = spec.max_draws ?? DEFAULT_MAX_DRAWS;
     aligner = createRejectionSampling({
       temperature: spec.temperature_tau ?? 1,
@@ -213,6 +256,14 @@ export function planAlignment(
       maxDraws: candidates,
     });
     field = "max_draws";
+  } else if (requested === "blockwise") {
+    candidates = spec.k ?? DEFAULT_BLOCKWISE_K;
+    aligner = createBlockwise({ k: candidates, blockTokens: spec.block_tokens ?? DEFAULT_BLOCK_TOKENS });
+    field = "k";
+  } else {
+    candidates = spec.n ?? DEFAULT_ALIGNER_N;
+    aligner = createPrunedBestOfN({ n: candidates, blockTokens: spec.block_tokens ?? DEFAULT_BLOCK_TOKENS });
+    field = "n";
   }
   const cost = aligner.estimateCost(costParams);
   if (candidates > (budget.max_candidates ?? Infinity)) {
@@ -222,7 +273,8 @@ export function planAlignment(
       "over_budget",
     );
   }
-  if (cost.generatedTokens > maxTokensBudget) {
+  // The planner holds the token budget in expectation; a requested aligner must fit it at worst.
+  if (planner === undefined && cost.generatedTokens > maxTokensBudget) {
     throw new RequestValidationError(
       `${aligner.name} may generate ${cost.generatedTokens} tokens (${candidates} × max_tokens ${shape.maxTokens}); alignment.budget.max_generated_tokens allows ${maxTokensBudget}`,
       `alignment.${field}`,
@@ -235,6 +287,9 @@ export function planAlignment(
     chosenBy: requested === "auto" ? "planner" : "request",
     requested,
     cost,
+    predicted: planner?.chosen.predicted ??
+      (curves && predictAlignerCost(curves, aligner, costParams, spec.criteria)),
+    planner,
     deadlineMs: budget.deadline_ms,
   };
 }
@@ -248,6 +303,8 @@ export const AlignmentReceiptSchema = z.object({
   chosen_by: z.enum(["request", "planner"]),
   parameters: z.record(z.string(), z.unknown()),
   seed: z.int(),
+  /** With n > 1: choice i ran with the request generator's PCG stream i. */
+  seed_stream: z.int().optional(),
   candidate_seeds: z.array(z.int()),
   candidates_considered: z.int(),
   chosen_index: z.int(),
@@ -261,9 +318,28 @@ export const AlignmentReceiptSchema = z.object({
   calibration: z.object({
     method: z.string(),
     model_version: z.string().nullable(),
+    /** The calibration file used (absent: none, identity calibration). */
+    file: z.string().optional(),
     uncalibrated: z.array(z.string()),
     note: z.string().optional(),
   }),
+  /** Why `auto` chose this aligner, when the serving version's quality curves decided. */
+  plan: z.object({
+    rule: z.literal("quality_curves"),
+    curves_model_version: z.string(),
+    weighting: z.record(z.string(), z.number()),
+    weighting_distance: z.number(),
+    expected_aggregate: z.number(),
+    predicted_compute: z.object({
+      generated_tokens: z.number(),
+      forward_passes: z.number(),
+      reward_evaluations: z.number(),
+      milliseconds: z.number(),
+    }),
+    options_considered: z.int(),
+    options_within_budget: z.int(),
+    reason: z.string(),
+  }).optional(),
   compute: z.object({
     forward_passes: z.int(),
     prefill_tokens: z.int(),
@@ -296,13 +372,15 @@ export interface CalibrationFacts {
   method: string;
   modelVersion: string | undefined;
   uncalibrated: string[];
+  /** The file the statistics came from. */
+  file?: string;
 }
 
 /** The aligner's receipt as the wire's snake_case object. */
 export function wireReceipt(
   receipt: Receipt,
   plan: AlignmentPlan,
-  facts: { seed: number; calibration: CalibrationFacts; deadlineExceeded: boolean },
+  facts: { seed: number; seedStream?: number; calibration: CalibrationFacts; deadlineExceeded: boolean },
 ): AlignmentReceipt {
   const { calibration } = facts;
   const wire: AlignmentReceipt = {
@@ -335,7 +413,30 @@ export function wireReceipt(
     deadline_exceeded: facts.deadlineExceeded,
     model_version: receipt.modelVersion,
   };
-  if (plan.chosenBy === "planner") {
+  if (facts.seedStream !== undefined) wire.seed_stream = facts.seedStream;
+  if (calibration.file !== undefined) wire.calibration.file = calibration.file;
+  const decision = plan.planner;
+  if (decision !== undefined) {
+    const round = (x: number) => Math.round(x * 1000) / 1000;
+    const predicted = decision.chosen.predicted;
+    wire.parameters.planner = "auto: the highest expected aggregate within the budget (quality curves)";
+    wire.plan = {
+      rule: "quality_curves",
+      curves_model_version: decision.modelVersion,
+      weighting: { ...decision.weighting.weights },
+      weighting_distance: round(decision.weighting.distance),
+      expected_aggregate: round(decision.chosen.point.expectedReward),
+      predicted_compute: {
+        generated_tokens: round(predicted.generatedTokens),
+        forward_passes: round(predicted.forwardPasses),
+        reward_evaluations: round(predicted.rewardEvaluations),
+        milliseconds: round(predicted.milliseconds),
+      },
+      options_considered: decision.optionsConsidered,
+      options_within_budget: decision.optionsFeasible,
+      reason: decision.reason,
+    };
+  } else if (plan.chosenBy === "planner") {
     wire.parameters.planner = "auto: the largest best-of-N whose predicted cost fits the budget";
   }
   if (calibration.uncalibrated.length > 0) {

@@ -56,6 +56,23 @@ Deno.test("planAlignment: each aligner with its parameters", () => {
   assert.deepEqual(smooth.criteria.aggregator, { type: "smooth_min", gamma: 1 });
 });
 
+Deno.test("planAlignment: blockwise and pruned best-of-N with their parameters and budgets", () => {
+  const blockwise = planAlignment(spec({ aligner: "blockwise", k: 3, block_tokens: 4 }), shape, registry);
+  assert.deepEqual([blockwise.aligner.name, blockwise.aligner.params], ["blockwise", {
+    k: 3,
+    blockTokens: 4,
+  }]);
+  assert.equal(blockwise.cost.generatedTokens, 30);
+  const defaults = planAlignment(spec({ aligner: "blockwise" }), shape, registry);
+  assert.deepEqual(defaults.aligner.params, { k: 4, blockTokens: 16 });
+  const pruned = planAlignment(spec({ aligner: "pruned_best_of_n", n: 6, block_tokens: 2 }), shape, registry);
+  assert.deepEqual(pruned.aligner.params, { n: 6, blockTokens: 2, keepFraction: 0.5 });
+  assert.throws(
+    () => planAlignment(spec({ aligner: "blockwise", k: 5, budget: { max_candidates: 4 } }), shape, registry),
+    { param: "alignment.k" },
+  );
+});
+
 Deno.test("planAlignment: auto takes the largest best-of-N that fits the budget", () => {
   const plan = (budget: AlignmentSpec["budget"]) => planAlignment(spec({ budget }), shape, registry);
   assert.deepEqual(plan(undefined).aligner.params, { n: 8 });
@@ -111,8 +128,7 @@ Deno.test("bestOfSpec and checkAlignedRequest", () => {
     budget: undefined,
   });
   assert.deepEqual(bestOfSpec(2, spec({ aligner: "sample" })).aligner, "best_of_n");
-  assert.doesNotThrow(() => checkAlignedRequest({ n: 1, logprobs: false, prompts: 1 }));
-  assert.throws(() => checkAlignedRequest({ n: 2, logprobs: false, prompts: 1 }), { param: "n" });
-  assert.throws(() => checkAlignedRequest({ n: 1, logprobs: true, prompts: 1 }), { param: "logprobs" });
-  assert.throws(() => checkAlignedRequest({ n: 1, logprobs: false, prompts: 2 }), { param: "prompt" });
+  assert.doesNotThrow(() => checkAlignedRequest({ prompts: 1 }));
+  assert.throws(() => checkAlignedRequest({ prompts: 2 }), { param: "prompt" });
+  assert.throws(() => checkAlignedRequest({ prompts: 1, echoLogprobs: true }), { param: "echo" });
 });

@@ -12,7 +12,9 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import type { GenerationEngine } from "../models/engine/types.ts";
 import { Calibrator, createBuiltinCriteria, CriterionRegistry } from "../aligners/criteria/mod.ts";
+import type { QualityCurves } from "../aligners/mod.ts";
 import type { AlignmentSpec } from "./alignment_schema.ts";
+import { type AdminOptions, registerAdmin } from "./admin.ts";
 import { bearerKeys } from "./auth.ts";
 import { registerChatCompletions } from "./chat_completions.ts";
 import type { ServerDefaults } from "./common_schema.ts";
@@ -40,8 +42,14 @@ export interface AppOptions {
   criteria?: CriterionRegistry;
   /** Calibration of the criteria (default: identity until calibration files exist). */
   calibrator?: Calibrator;
+  /** The file the calibration came from (receipts name it). */
+  calibrationFile?: string;
+  /** Quality curves of the served versions, for `auto` (aligners/planner.ts). */
+  qualityCurves?: readonly QualityCurves[];
   /** Server-side spec whose criteria legacy `best_of` uses. */
   defaultAlignment?: AlignmentSpec;
+  /** The admin API (training jobs, model versions); absent = every `/admin/*` route answers 403. */
+  admin?: AdminOptions;
 }
 
 /**
@@ -64,6 +72,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     alignment: {
       criteria: options.criteria ?? new CriterionRegistry(createBuiltinCriteria()),
       calibrator: options.calibrator ?? new Calibrator(undefined, { missing: "identity" }),
+      calibrationFile: options.calibrationFile,
+      qualityCurves: options.qualityCurves,
       defaultSpec: options.defaultAlignment,
     },
     shutdownSignal: options.shutdownSignal ?? new AbortController().signal,
@@ -102,6 +112,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   );
 
   registerOps(app, deps, metrics);
+  registerAdmin(app, options.admin ?? { token: undefined, control: undefined });
   registerModels(app, deps);
   registerCompletions(app, deps);
   registerChatCompletions(app, deps);

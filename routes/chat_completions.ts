@@ -6,7 +6,7 @@
  * @module
  */
 import type { Context, Hono } from "hono";
-import { type AlignedOutput, chosenAsStream, runAligned, withReceipt } from "./alignment.ts";
+import { firstEventReady, startAligned, withReceipts } from "./alignment.ts";
 import {
   ALIGNMENT_HEADER,
   type AlignmentSpec,
@@ -114,55 +114,70 @@ interface AlignedChat {
   abort: RequestAbort;
 }
 
-/** The aligned path: one answer chosen by the spec's aligner, with its receipt. */
+/**
+ * The aligned path: n answers each chosen by a run of the spec's aligner, with a receipt per answer
+ * (the response's `alignment` is choice 0's; with n > 1 each choice carries its own).
+ */
 async function alignedChat(c: Context<AppEnv>, deps: RouteDeps, request: AlignedChat): Promise<Response> {
   const { body, model, promptIds, telemetry, abort } = request;
-  checkAlignedRequest({ n: body.n ?? 1, logprobs: body.logprobs === true, prompts: 1 });
+  checkAlignedRequest({ prompts: 1 });
   const sampling = toGenerationRequest(body, promptIds, model.contextLength, deps.defaults).sampling;
-  telemetry.requested({ ...sampling, n: 1 });
-  const output: AlignedOutput = await runAligned(deps, {
+  const n = body.n ?? 1;
+  const withLogprobs = body.logprobs === true;
+  telemetry.requested({ ...sampling, n });
+  const run = startAligned(deps, {
     model: model.name,
     promptIds,
     prompt: request.prompt,
     sampling,
     spec: request.spec,
     seed: body.seed,
+    n,
     signal: abort.signal,
     telemetry,
   });
-  const meta: ResponseMeta = {
+  const meta = (modelVersion: string): ResponseMeta => ({
     id: responseId("chatcmpl"),
     created: unixSeconds(),
     model: model.name,
-    systemFingerprint: output.generation.started.modelVersion,
-  };
-  telemetry.started(meta.id, meta.systemFingerprint);
-  throwIfShutDown(output.generation.candidates[0].finishReason, deps.shutdownSignal);
+    systemFingerprint: modelVersion,
+  });
   if (body.stream === true) {
+    const streamMeta = meta(run.generation.started.modelVersion);
+    telemetry.started(streamMeta.id, streamMeta.systemFingerprint);
     const includeUsage = body.stream_options?.include_usage === true;
-    const generation = chosenAsStream(output);
     const writer = new ChatCompletionStream(
-      meta,
-      generation.started,
-      1,
-      false,
+      streamMeta,
+      run.generation.started,
+      n,
+      withLogprobs,
       includeUsage,
       model.eosTokenIds,
     );
     return streamResponse(c, deps, {
-      generations: [generation],
-      writer: withReceipt(writer, output),
+      generations: [await firstEventReady(run)],
+      writer: withReceipts(writer, run),
       telemetry,
       abort,
       includeUsage,
       promptParam: "messages",
     });
   }
-  const response = chatCompletionResponse(meta, output.generation, false, model.eosTokenIds);
+  const output = await run.output;
+  const responseMeta = meta(output.generation.started.modelVersion);
+  telemetry.started(responseMeta.id, responseMeta.systemFingerprint);
+  for (const candidate of output.generation.candidates) {
+    throwIfShutDown(candidate.finishReason, deps.shutdownSignal);
+  }
+  const response = chatCompletionResponse(responseMeta, output.generation, withLogprobs, model.eosTokenIds);
   telemetry.finished(tokenUsage(response.usage), response.choices.map((choice) => choice.finish_reason));
+  const choices = n === 1
+    ? response.choices
+    : response.choices.map((choice, i) => ({ ...choice, alignment: output.receipts[i] }));
   return c.json({
     ...response,
+    choices,
     usage: { ...response.usage, alignment_compute: output.usage },
-    alignment: output.receipt,
+    alignment: output.receipts[0],
   });
 }

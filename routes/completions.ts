@@ -5,7 +5,7 @@
  * @module
  */
 import type { Context, Hono } from "hono";
-import { type AlignedOutput, chosenAsStream, runAligned, withReceipt } from "./alignment.ts";
+import { firstEventReady, startAligned, withReceipts } from "./alignment.ts";
 import {
   ALIGNMENT_HEADER,
   type AlignmentSpec,
@@ -108,7 +108,10 @@ export function registerCompletions(app: Hono<AppEnv>, deps: RouteDeps): void {
   });
 }
 
-/** The aligned path: one prompt, one answer chosen by the spec's aligner, with its receipt. */
+/**
+ * The aligned path: one prompt, n answers each chosen by a run of the spec's aligner, with a receipt
+ * per answer (the response's `alignment` is choice 0's; with n > 1 each choice carries its own).
+ */
 async function alignedCompletion(
   c: Context<AppEnv>,
   deps: RouteDeps,
@@ -118,58 +121,68 @@ async function alignedCompletion(
   abort: RequestAbort,
 ): Promise<Response> {
   const inputs = promptInputs(body.prompt);
-  checkAlignedRequest({ n: body.n ?? 1, logprobs: body.logprobs != null, prompts: inputs.length });
+  const withLogprobs = body.logprobs != null;
+  checkAlignedRequest({ prompts: inputs.length, echoLogprobs: body.echo === true && withLogprobs });
   const model = findModel(deps.engine, body.model);
   const [input] = inputs;
   const ids = "ids" in input ? input.ids : await deps.engine.tokenize(model.name, input.text);
   const text = "text" in input ? input.text : await deps.engine.detokenize(model.name, input.ids);
   const echoText = body.echo === true ? text : undefined;
   const sampling = completionSampling(body, ids.length, model.contextLength, deps.defaults);
-  telemetry.requested({ ...sampling, n: 1 });
-  const output: AlignedOutput = await runAligned(deps, {
+  const n = body.n ?? 1;
+  telemetry.requested({ ...sampling, n });
+  const run = startAligned(deps, {
     model: model.name,
     promptIds: ids,
     prompt: text,
     sampling,
     spec,
     seed: body.seed,
+    n,
     signal: abort.signal,
     telemetry,
   });
-  const meta: ResponseMeta = {
-    id: responseId("cmpl"),
-    created: unixSeconds(),
-    model: model.name,
-    systemFingerprint: output.generation.started.modelVersion,
-  };
-  telemetry.started(meta.id, meta.systemFingerprint);
-  throwIfShutDown(output.generation.candidates[0].finishReason, deps.shutdownSignal);
   if (body.stream === true) {
+    const meta = responseMeta(model.name, run.generation.started.modelVersion);
+    telemetry.started(meta.id, meta.systemFingerprint);
     const includeUsage = body.stream_options?.include_usage === true;
-    const generation = chosenAsStream(output);
     const writer = new CompletionStream(
       meta,
-      [{ started: generation.started, echoText }],
-      1,
-      false,
+      [{ started: run.generation.started, echoText }],
+      n,
+      withLogprobs,
       includeUsage,
     );
     return streamResponse(c, deps, {
-      generations: [generation],
-      writer: withReceipt(writer, output),
+      generations: [await firstEventReady(run)],
+      writer: withReceipts(writer, run),
       telemetry,
       abort,
       includeUsage,
       promptParam: "prompt",
     });
   }
-  const response = completionResponse(meta, [{ generation: output.generation, echoText }], false);
+  const output = await run.output;
+  const meta = responseMeta(model.name, output.generation.started.modelVersion);
+  telemetry.started(meta.id, meta.systemFingerprint);
+  for (const candidate of output.generation.candidates) {
+    throwIfShutDown(candidate.finishReason, deps.shutdownSignal);
+  }
+  const response = completionResponse(meta, [{ generation: output.generation, echoText }], withLogprobs);
   telemetry.finished(tokenUsage(response.usage!), response.choices.map((choice) => choice.finish_reason!));
+  const choices = n === 1
+    ? response.choices
+    : response.choices.map((choice, i) => ({ ...choice, alignment: output.receipts[i] }));
   return c.json({
     ...response,
+    choices,
     usage: { ...response.usage!, alignment_compute: output.usage },
-    alignment: output.receipt,
+    alignment: output.receipts[0],
   });
+}
+
+function responseMeta(model: string, modelVersion: string): ResponseMeta {
+  return { id: responseId("cmpl"), created: unixSeconds(), model, systemFingerprint: modelVersion };
 }
 
 /** Token ids of each prompt, and its text when the request asks for `echo`. */

@@ -17,6 +17,8 @@ import {
   UnknownModelError,
 } from "../models/engine/errors.ts";
 import { UnknownTokenIdError } from "../models/tokenizer/mod.ts";
+import { RegistryError, type RegistryErrorCode } from "../models/registry/mod.ts";
+import { JobConflictError, JobNotFoundError } from "../trainer/jobs/errors.ts";
 import {
   CriterionParamsError,
   InvalidAggregatorError,
@@ -57,6 +59,11 @@ export class AuthenticationError extends Error {
   override name = "AuthenticationError";
 }
 
+/** The admin API is switched off (no ADMIN_TOKEN configured). */
+export class AdminDisabledError extends Error {
+  override name = "AdminDisabledError";
+}
+
 /** No route has this path. */
 export class RouteNotFoundError extends Error {
   override name = "RouteNotFoundError";
@@ -85,7 +92,7 @@ export interface ErrorReply {
 }
 
 interface Mapping<E extends Error> {
-  status: ContentfulStatusCode;
+  status: ContentfulStatusCode | ((error: E) => ContentfulStatusCode);
   type: string;
   code: string | null | ((error: E) => string | null);
   /** `promptParam` is `messages` on the chat route, `prompt` elsewhere. */
@@ -119,6 +126,14 @@ const ENGINE_PARAMS: Record<string, string> = {
 
 const INVALID = "invalid_request_error";
 
+const REGISTRY_STATUS: Record<RegistryErrorCode, ContentfulStatusCode> = {
+  not_found: 404,
+  no_history: 409,
+  conflict: 409,
+  invalid: 400,
+  corrupt: 500,
+};
+
 /** The table: first matching class wins, so subclasses come before their bases. */
 const TABLE: readonly Entry[] = [
   entry(RequestValidationError, { status: 400, type: INVALID, code: (e) => e.code, param: (e) => e.param }),
@@ -131,6 +146,7 @@ const TABLE: readonly Entry[] = [
     code: "invalid_api_key",
     headers: () => ({ "WWW-Authenticate": 'Bearer realm="api"' }),
   }),
+  entry(AdminDisabledError, { status: 403, type: INVALID, code: "admin_disabled" }),
   entry(RouteNotFoundError, { status: 404, type: INVALID, code: "unknown_url" }),
   entry(MethodNotAllowedError, {
     status: 405,
@@ -193,6 +209,13 @@ const TABLE: readonly Entry[] = [
     code: "criterion_not_calibrated",
     param: (e) => `alignment.criteria.${e.criterion}`,
   }),
+  entry(RegistryError, {
+    status: (e) => REGISTRY_STATUS[e.code],
+    type: INVALID,
+    code: (e) => e.code === "not_found" ? "version_not_found" : e.code,
+  }),
+  entry(JobNotFoundError, { status: 404, type: INVALID, code: "job_not_found" }),
+  entry(JobConflictError, { status: 409, type: INVALID, code: "conflict" }),
   entry(EngineClosedError, { status: 503, type: "server_error", code: "service_unavailable" }),
 ];
 
@@ -216,7 +239,7 @@ export function describeError(error: unknown, promptParam = "prompt"): ErrorRepl
     for (const { errorClass, mapping } of TABLE) {
       if (!(error instanceof errorClass)) continue;
       return {
-        status: mapping.status,
+        status: typeof mapping.status === "function" ? mapping.status(error) : mapping.status,
         body: {
           error: {
             message: error.message,

@@ -6,7 +6,14 @@
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const PERMISSIONS = ["--allow-net", "--allow-read", "--allow-env", "--allow-ffi", "--allow-sys"];
+const PERMISSIONS = [
+  "--allow-net",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-ffi",
+  "--allow-sys",
+];
 
 /** A running `main.ts` process. */
 export interface Running {
@@ -17,12 +24,16 @@ export interface Running {
   exited: Promise<Deno.CommandStatus>;
 }
 
-/** Starts `main.ts` with exactly `env` as its environment. */
+/**
+ * Starts `main.ts` with exactly `env` as its environment, plus a fresh temporary `DATA_DIR` (registry,
+ * jobs) unless `env` names one.
+ */
 export function runMain(env: Record<string, string>): Running {
+  const dataDir = env.DATA_DIR ?? Deno.makeTempDirSync({ prefix: "gateway_data_" });
   const process = new Deno.Command(Deno.execPath(), {
     args: ["run", ...PERMISSIONS, "main.ts"],
     cwd: ROOT,
-    env,
+    env: { DATA_DIR: dataDir, ...env },
     stdout: "piped",
     stderr: "piped",
   }).spawn();

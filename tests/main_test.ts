@@ -23,7 +23,7 @@ Deno.test("main.ts: a missing model folder stops start-up with exit code 1", asy
   const run = runMain({ PORT: "0", MODEL_PATH: "/nonexistent/model" });
   const status = await run.exited;
   assert.equal(status.code, 1);
-  assert.match(run.output(), /^engine: .*\/nonexistent\/model/m);
+  assert.match(run.output(), /^registry: \/nonexistent\/model: cannot read config.json/m);
 });
 
 Deno.test("main.ts: serves, exports GenAI spans, finishes in-flight streams on SIGTERM", async () => {

@@ -253,14 +253,13 @@ Deno.test("openai client: per-request alignment", async (t) => {
       });
       assert.equal(badHeader.status, 400);
       assert.equal((badHeader.body as { error: { param: string } }).error.param, "x-alignment.aligner");
-      const several = await postJson(gateway, "/v1/chat/completions", {
+      const severalPrompts = await postJson(gateway, "/v1/completions", {
         model: "default",
-        messages: [{ role: "user", content: "Hi" }],
-        n: 2,
+        prompt: ["Hi", "Hello"],
         alignment: { criteria: { length: 1 } },
       });
-      assert.equal(several.status, 400);
-      assert.equal((several.body as { error: { param: string } }).error.param, "n");
+      assert.equal(severalPrompts.status, 400);
+      assert.equal((severalPrompts.body as { error: { param: string } }).error.param, "prompt");
     });
 
     await t.step("deadline_ms: the run stops at the deadline and the receipt says so", async () => {

@@ -1,0 +1,211 @@
+/**
+ * Measuring a model version once for calibration and planning: K responses per prompt (one engine
+ * request of n = K per prompt, the serving sampling parameters, seeded per prompt), every criterion
+ * scored once per response, then
+ *
+ * - the calibration set (criteria/calibration.ts: mean, std, quantiles per criterion), and
+ * - quality curves (store.ts): for each weighting, calibrated and summed, the expected aligned reward
+ *   of each (aligner, budget) (curves.ts), plus completion lengths and time per forward pass for the
+ *   cost model (a short n = 1 pass over a few prompts separates the per-candidate part of the time).
+ *
+ * @module
+ */
+import type { GenerationEngine, SamplingParams } from "../../models/engine/types.ts";
+import { Rng } from "../../models/random.ts";
+import {
+  aggregate,
+  type CalibrationSet,
+  Calibrator,
+  type CriteriaWeights,
+  type CriterionRegistry,
+  summarizeScores,
+} from "../criteria/mod.ts";
+import { type CurveGrid, curvePoints, DEFAULT_CURVE_GRID } from "./curves.ts";
+import type { QualityCurves, WeightingCurves } from "./store.ts";
+
+/** One prompt to sample: its text (as criteria see it) and token ids (as the engine sees it). */
+export interface MeasurePrompt {
+  text: string;
+  promptIds: number[];
+}
+
+/** Input of {@link measureQualityCurves}. */
+export interface MeasureOptions {
+  engine: GenerationEngine;
+  model: string;
+  registry: CriterionRegistry;
+  /** Criteria to calibrate (scored with their default parameters). */
+  criteria: readonly string[];
+  prompts: readonly MeasurePrompt[];
+  /** K: responses per prompt. */
+  samplesPerPrompt: number;
+  /** The serving sampling parameters (the seed is replaced per prompt). */
+  sampling: SamplingParams;
+  seed: number;
+  /** Weightings to tabulate, over calibrated criteria. */
+  weightings: readonly CriteriaWeights[];
+  grid?: CurveGrid;
+  /** Prompts also sampled with n = 1 to time the per-request part (default 6). */
+  timingPrompts?: number;
+  signal?: AbortSignal;
+  /** Called after each prompt's sample (done, total). */
+  progress?: (done: number, total: number) => void;
+}
+
+/** One engine request's outcome. */
+interface Sampled {
+  texts: string[];
+  completionTokens: number[];
+  modelVersion: string;
+  forwardPasses: number;
+  milliseconds: number;
+  n: number;
+}
+
+async function sample(options: MeasureOptions, prompt: MeasurePrompt, n: number, seed: number) {
+  const out: Sampled = {
+    texts: new Array(n).fill(""),
+    completionTokens: new Array(n).fill(0),
+    modelVersion: "",
+    forwardPasses: 0,
+    milliseconds: 0,
+    n,
+  };
+  const request = {
+    model: options.model,
+    promptIds: prompt.promptIds,
+    n,
+    sampling: { ...options.sampling, seed },
+  };
+  for await (const event of options.engine.generate(request, options.signal)) {
+    if (event.type === "started") out.modelVersion = event.modelVersion;
+    else if (event.type === "token") out.texts[event.candidate] += event.textDelta;
+    else if (event.type === "finished") {
+      out.texts[event.candidate] += event.textDelta;
+      out.completionTokens[event.candidate] = event.completionTokens;
+    } else [out.forwardPasses, out.milliseconds] = [event.compute.forwardPasses, event.compute.milliseconds];
+  }
+  return out;
+}
+
+/**
+ * Least-squares fit of ms = passes · (a + b · n) over requests (a alone when every n is equal).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fitPassTime } from "./measure.ts";
+ * const fit = fitPassTime([{ forwardPasses: 10, n: 1, milliseconds: 30 }, { forwardPasses: 10, n: 4, milliseconds: 60 }]);
+ * assert.ok(Math.abs(fit.millisecondsPerPass - 2) < 1e-9 && Math.abs(fit.millisecondsPerPassPerCandidate - 1) < 1e-9);
+ * ```
+ */
+export function fitPassTime(
+  requests: readonly { forwardPasses: number; n: number; milliseconds: number }[],
+): QualityCurves["timing"] {
+  // Normal equations of ms = a·x + b·y with x = passes, y = passes·n.
+  let [xx, xy, yy, xm, ym] = [0, 0, 0, 0, 0];
+  for (const { forwardPasses: x, n, milliseconds: m } of requests) {
+    const y = x * n;
+    [xx, xy, yy, xm, ym] = [xx + x * x, xy + x * y, yy + y * y, xm + x * m, ym + y * m];
+  }
+  const determinant = xx * yy - xy * xy;
+  if (Math.abs(determinant) <= 1e-9 * xx * yy) {
+    return { millisecondsPerPass: xm / xx, millisecondsPerPassPerCandidate: 0 };
+  }
+  return {
+    millisecondsPerPass: (xm * yy - ym * xy) / determinant,
+    millisecondsPerPassPerCandidate: (ym * xx - xm * xy) / determinant,
+  };
+}
+
+/**
+ * Samples, scores and tabulates (see the module documentation).
+ *
+ * @example
+ * ```ts ignore
+ * const { calibration, curves } = await measureQualityCurves({ engine, model: "default", registry,
+ *   criteria: ["helpfulness", "harmlessness"], prompts, samplesPerPrompt: 16, sampling, seed: 1,
+ *   weightings: [{ helpfulness: 1 }] });
+ * ```
+ */
+export async function measureQualityCurves(
+  options: MeasureOptions,
+): Promise<{ calibration: CalibrationSet; curves: QualityCurves }> {
+  const k = options.samplesPerPrompt;
+  const seeds = new Rng(options.seed);
+  const samples: Sampled[] = [];
+  for (const [p, prompt] of options.prompts.entries()) {
+    samples.push(await sample(options, prompt, k, seeds.fork(p).nextUint32()));
+    options.progress?.(p + 1, options.prompts.length);
+  }
+  const modelVersion = samples[0].modelVersion;
+  if (samples.some((s) => s.modelVersion !== modelVersion)) {
+    throw new Error("the model version changed while measuring");
+  }
+  const timingRuns: Sampled[] = [];
+  for (const [p, prompt] of options.prompts.slice(0, options.timingPrompts ?? 6).entries()) {
+    timingRuns.push(await sample(options, prompt, 1, seeds.fork(options.prompts.length + p).nextUint32()));
+  }
+
+  // Raw scores: criterion → prompt → response.
+  const raw: Record<string, Float64Array[]> = {};
+  for (const name of options.criteria) {
+    const criterion = options.registry.get(name);
+    raw[name] = [];
+    for (const [p, prompt] of options.prompts.entries()) {
+      options.signal?.throwIfAborted();
+      raw[name].push(await criterion.score(prompt.text, samples[p].texts, { signal: options.signal }));
+    }
+  }
+  const calibration: CalibrationSet = { modelVersion, criteria: {} };
+  for (const name of options.criteria) {
+    calibration.criteria[name] = summarizeScores(raw[name].flatMap((scores) => [...scores]));
+  }
+  const calibrator = new Calibrator(calibration);
+  const calibrated = Object.fromEntries(
+    options.criteria.map((name) => [name, raw[name].map((scores) => calibrator.calibrate(name, scores))]),
+  );
+
+  const grid = options.grid ?? DEFAULT_CURVE_GRID;
+  const weightings: WeightingCurves[] = options.weightings.map((weights, w) => {
+    const names = Object.keys(weights).filter((name) => weights[name] > 0);
+    for (const name of names) {
+      if (!(name in calibrated)) throw new RangeError(`weighting uses uncalibrated "${name}"`);
+    }
+    const aggregates = options.prompts.map((_, p) =>
+      Array.from(
+        { length: k },
+        (_, j) =>
+          aggregate(names.map((name) => calibrated[name][p][j]), names.map((name) => weights[name]), {
+            type: "sum",
+          }),
+      ).filter(Number.isFinite)
+    );
+    const rMax = Math.max(...aggregates.flat());
+    return {
+      weights: Object.fromEntries(names.map((name) => [name, weights[name]])),
+      aggregator: "sum" as const,
+      rMax,
+      points: curvePoints(aggregates, rMax, grid, seeds.fork(1_000_000 + w)),
+    };
+  });
+
+  const completionTokens = samples.map((s) => s.completionTokens);
+  const all = completionTokens.flat();
+  const curves: QualityCurves = {
+    modelVersion,
+    calibrationMethod: calibrator.method,
+    sampling: {
+      temperature: options.sampling.temperature,
+      topP: options.sampling.topP,
+      maxTokens: options.sampling.maxTokens,
+    },
+    samplesPerPrompt: k,
+    seed: options.seed,
+    completionTokens,
+    meanCompletionTokens: all.reduce((a, b) => a + b, 0) / all.length,
+    timing: fitPassTime([...samples, ...timingRuns]),
+    weightings,
+  };
+  return { calibration, curves };
+}

@@ -1,0 +1,49 @@
+/**
+ * Quality curves: what each aligner and budget is expected to achieve on the serving model version
+ * (expected aligned reward per weighting) and what it costs (expected completion lengths, time per
+ * forward pass), measured once per version beside its calibration and read by the `auto` planner
+ * (aligners/planner.ts). Knows nothing about HTTP.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { expectedMaxOfN } from "./mod.ts";
+ * assert.equal(expectedMaxOfN([0, 1], 3), 0.875);
+ * ```
+ *
+ * @module
+ */
+export {
+  expectedMaxOfN,
+  expectedRejection,
+  expectedSoftBestOfN,
+  type RejectionExpectation,
+  type RejectionShape,
+} from "./order_statistics.ts";
+export { type CurveGrid, curvePoints, DEFAULT_CURVE_GRID } from "./curves.ts";
+export { fitPassTime, type MeasureOptions, type MeasurePrompt, measureQualityCurves } from "./measure.ts";
+export {
+  alignerBatches,
+  completionLengths,
+  nearestWeighting,
+  predictAlignerCost,
+  predictBatches,
+  type PredictedCost,
+} from "./predict.ts";
+export {
+  CURVE_ALIGNERS,
+  type CurvePoint,
+  loadQualityCurves,
+  parseQualityCurves,
+  type QualityCurves,
+  QualityCurvesError,
+  qualityCurvesSchema,
+  saveQualityCurves,
+  type WeightingCurves,
+} from "./store.ts";
+export {
+  CALIBRATION_FILE,
+  loadModelPlanningFiles,
+  type ModelPlanningFiles,
+  QUALITY_CURVES_FILE,
+} from "./model_files.ts";

@@ -1,0 +1,171 @@
+/**
+ * Predictions from quality curves: expected completion lengths (the cost model's input), expected
+ * compute and engine time of an aligner run, and the measured weighting nearest to a request's.
+ *
+ * Lengths: the K measured completion lengths of each prompt stand for that prompt's law (so the
+ * longest of n candidates keeps the within-prompt correlation), averaged over prompts. A request with
+ * `maxTokens` above the measured one cannot be told from the data how far responses cut at the
+ * measured limit would have run: they count as running to `maxTokens` (an upper bound).
+ *
+ * Nearest weighting: weights are normalised to sum 1 and compared by L1 distance over the union of
+ * criteria (0 = the same weighting up to scale). Curves are in the calibrated units of that
+ * weighting, so they rank options for the request without claiming its exact reward.
+ *
+ * @module
+ */
+import type { Cost, CostParams } from "../aligner.ts";
+import { type BatchShape, type CompletionLengths, expectedCost } from "../cost.ts";
+import type { CriteriaWeights } from "../criteria/mod.ts";
+import { expectedMaxOfN } from "./order_statistics.ts";
+import type { CurvePoint, QualityCurves, WeightingCurves } from "./store.ts";
+
+/** Expected compute of a run, with its predicted engine time. */
+export interface PredictedCost extends Cost {
+  milliseconds: number;
+}
+
+/**
+ * Expected completion lengths from the curves' measured lengths.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { completionLengths } from "./predict.ts";
+ * const lengths = completionLengths({ completionTokens: [[2, 8], [4, 4]], sampling: { maxTokens: 8 } });
+ * assert.equal(lengths.meanTokens(8), 4.5);
+ * assert.equal(lengths.meanTokens(3), 2.75); // min(L, 3): 2, 3, 3, 3
+ * assert.equal(lengths.meanLongest(2, 8), (6.5 + 4) / 2); // E[max of 2] per prompt: 0.25·2 + 0.75·8, 4
+ * assert.equal(lengths.meanTokens(10), 5); // the response cut at 8 counts as running to 10: (2 + 10 + 4 + 4) / 4
+ * ```
+ */
+export function completionLengths(
+  curves: { completionTokens: readonly (readonly number[])[]; sampling: { maxTokens: number } },
+): CompletionLengths {
+  const measuredLimit = curves.sampling.maxTokens;
+  const clipped = (maxTokens: number) =>
+    curves.completionTokens.map((lengths) =>
+      lengths.map((length) => (length >= measuredLimit ? maxTokens : Math.min(length, maxTokens)))
+    );
+  const cache = new Map<string, number>();
+  const memo = (key: string, compute: () => number) => {
+    if (!cache.has(key)) cache.set(key, compute());
+    return cache.get(key)!;
+  };
+  return {
+    meanTokens: (maxTokens) =>
+      memo(`t${maxTokens}`, () => {
+        const all = clipped(maxTokens).flat();
+        return all.reduce((a, b) => a + b, 0) / all.length;
+      }),
+    meanLongest: (n, maxTokens) =>
+      memo(`l${n},${maxTokens}`, () => {
+        const perPrompt = clipped(maxTokens).map((lengths) => expectedMaxOfN(lengths, n));
+        return perPrompt.reduce((a, b) => a + b, 0) / perPrompt.length;
+      }),
+  };
+}
+
+/**
+ * Expected compute and engine time of a run drawing `batches`, for a request of `params`' shape.
+ *
+ * @example
+ * ```ts ignore
+ * predictBatches(curves, { promptTokens: 14, maxTokens: 128, criteriaCount: 1 }, [{ size: 4, probability: 1 }], true);
+ * ```
+ */
+export function predictBatches(
+  curves: QualityCurves,
+  params: CostParams,
+  batches: readonly BatchShape[],
+  scored: boolean,
+  lengths: CompletionLengths = completionLengths(curves),
+): PredictedCost {
+  const cost = expectedCost(params, batches, scored, lengths);
+  const { millisecondsPerPass, millisecondsPerPassPerCandidate } = curves.timing;
+  let milliseconds = 0;
+  for (const batch of batches) {
+    const passes = expectedCost(params, [{ size: batch.size, probability: 1 }], false, lengths).forwardPasses;
+    milliseconds += batch.probability * passes *
+      (millisecondsPerPass + millisecondsPerPassPerCandidate * batch.size);
+  }
+  return { ...cost, milliseconds };
+}
+
+const normalised = (weights: CriteriaWeights) => {
+  const positive = Object.entries(weights).filter(([, w]) => w > 0);
+  const total = positive.reduce((sum, [, w]) => sum + w, 0);
+  return new Map(positive.map(([name, w]) => [name, w / total]));
+};
+
+/**
+ * The measured weighting nearest to `weights` (see the module documentation) and its distance.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nearestWeighting } from "./predict.ts";
+ * const weightings: { weights: Record<string, number> }[] = [{ weights: { a: 1 } }, { weights: { a: 1, b: 1 } }];
+ * assert.deepEqual(nearestWeighting(weightings, { a: 2, b: 2 }), { weighting: weightings[1], distance: 0 });
+ * assert.equal(nearestWeighting(weightings, { a: 3, b: 1 }).distance, 0.5);
+ * ```
+ */
+export function nearestWeighting<W extends { weights: CriteriaWeights }>(
+  weightings: readonly W[],
+  weights: CriteriaWeights,
+): { weighting: W; distance: number } {
+  const target = normalised(weights);
+  let best: { weighting: W; distance: number } | undefined;
+  for (const weighting of weightings) {
+    const measured = normalised(weighting.weights);
+    let distance = 0;
+    for (const name of new Set([...target.keys(), ...measured.keys()])) {
+      distance += Math.abs((target.get(name) ?? 0) - (measured.get(name) ?? 0));
+    }
+    distance = Math.round(distance * 1e12) / 1e12;
+    if (best === undefined || distance < best.distance) best = { weighting, distance };
+  }
+  if (best === undefined) throw new RangeError("no measured weighting");
+  return best;
+}
+
+/** The candidate batches a run of a known aligner draws; undefined for an aligner the curves do not model. */
+export function alignerBatches(
+  aligner: { name: string; params: Record<string, unknown> },
+  weighting?: WeightingCurves,
+): BatchShape[] | undefined {
+  const { name, params } = aligner;
+  if (name === "plain_sampling") return [{ size: 1, probability: 1 }];
+  if (name === "best_of_n" || name === "soft_best_of_n") {
+    return [{ size: params.n as number, probability: 1 }];
+  }
+  if (name !== "rejection_sampling") return undefined;
+  const same = (point: CurvePoint) =>
+    point.aligner === name && Object.entries(point.params).every(([key, value]) => params[key] === value);
+  const measured = weighting?.points.find(same);
+  if (measured) return measured.batches;
+  // Not measured for this bound and temperature: the worst case, every batch drawn.
+  const [batchSize, maxDraws] = [params.batchSize as number, params.maxDraws as number];
+  return Array.from({ length: Math.ceil(maxDraws / batchSize) }, (_, j) => ({
+    size: Math.min(batchSize, maxDraws - j * batchSize),
+    probability: 1,
+  }));
+}
+
+/**
+ * Expected compute of running `aligner` for a request (undefined for aligners the curves do not model).
+ * Rejection sampling uses the early-stop probabilities measured for the nearest weighting when its
+ * parameters were measured, else the worst case.
+ */
+export function predictAlignerCost(
+  curves: QualityCurves,
+  aligner: { name: string; params: Record<string, unknown> },
+  params: CostParams,
+  weights: CriteriaWeights,
+  lengths?: CompletionLengths,
+): PredictedCost | undefined {
+  const { weighting } = nearestWeighting(curves.weightings, weights);
+  const batches = alignerBatches(aligner, weighting);
+  if (batches === undefined) return undefined;
+  const scored = aligner.name !== "plain_sampling" || aligner.params.score === true;
+  return predictBatches(curves, params, batches, scored, lengths);
+}

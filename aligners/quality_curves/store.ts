@@ -1,0 +1,154 @@
+/**
+ * Quality curves of one model version as a JSON file beside its calibration (`quality_curves.json`
+ * next to `calibration.json` in the model folder): for each measured weighting (calibrated scores,
+ * aggregator sum), each aligner and budget's expected aligned reward, plus what the cost model needs
+ * (completion lengths per prompt, time per forward pass).
+ *
+ *     {
+ *       "modelVersion": "4988c6dc9211", "calibrationMethod": "z_score",
+ *       "sampling": { "temperature": 1, "topP": 1, "maxTokens": 160 }, "samplesPerPrompt": 16, "seed": 1,
+ *       "completionTokens": [[23, 118, ...], ...],          // per prompt, one per sampled response
+ *       "meanCompletionTokens": 71.3,
+ *       "timing": { "millisecondsPerPass": 4.1, "millisecondsPerPassPerCandidate": 0.6 },
+ *       "weightings": [{ "weights": { "helpfulness": 1 }, "aggregator": "sum", "rMax": 2.4, "points": [
+ *         { "aligner": "best_of_n", "params": { "n": 4 }, "expectedReward": 0.81,
+ *           "batches": [{ "size": 4, "probability": 1 }] }, ...] }, ...]
+ *     }
+ *
+ * Reading validates the shape (zod) and, when asked, the model version; writing is atomic.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { writeFileAtomic } from "../../models/io/atomic_write.ts";
+
+/** Aligners the curves describe (names as the aligners report them). */
+export const CURVE_ALIGNERS = ["best_of_n", "soft_best_of_n", "rejection_sampling"] as const;
+
+const batchSchema = z.strictObject({
+  size: z.int().min(1),
+  /** Probability that this candidate batch is drawn. */
+  probability: z.number().min(0).max(1),
+});
+
+const pointSchema = z.strictObject({
+  aligner: z.enum(CURVE_ALIGNERS),
+  /** The aligner's parameters, as its `params` (n; n, temperature; temperature, rMax, batchSize, maxDraws). */
+  params: z.record(z.string(), z.number()),
+  /** Mean over prompts of the expected aggregate of the returned response. */
+  expectedReward: z.number(),
+  batches: z.array(batchSchema).min(1),
+});
+
+const weightingSchema = z.strictObject({
+  weights: z.record(z.string(), z.number().positive()),
+  aggregator: z.literal("sum"),
+  /** Largest aggregate seen among the sampled responses (rejection sampling's r_max). */
+  rMax: z.number(),
+  points: z.array(pointSchema).min(1),
+});
+
+/** Schema of a stored quality-curves file. */
+export const qualityCurvesSchema = z.strictObject({
+  modelVersion: z.string().min(1),
+  calibrationMethod: z.enum(["z_score", "quantile"]),
+  sampling: z.strictObject({
+    temperature: z.number().min(0),
+    topP: z.number().gt(0).max(1),
+    maxTokens: z.int().min(1),
+  }),
+  samplesPerPrompt: z.int().min(1),
+  seed: z.int().min(0),
+  completionTokens: z.array(z.array(z.int().min(0)).min(1)).min(1),
+  meanCompletionTokens: z.number().min(0),
+  /** Engine time of a request ≈ forward passes · (millisecondsPerPass + millisecondsPerPassPerCandidate · n). */
+  timing: z.strictObject({
+    millisecondsPerPass: z.number(),
+    millisecondsPerPassPerCandidate: z.number(),
+  }),
+  weightings: z.array(weightingSchema).min(1),
+});
+
+/** Quality curves of one model version. */
+export type QualityCurves = z.output<typeof qualityCurvesSchema>;
+/** One weighting's curves. */
+export type WeightingCurves = QualityCurves["weightings"][number];
+/** One (aligner, budget) point of a curve. */
+export type CurvePoint = WeightingCurves["points"][number];
+
+/** A quality-curves file that cannot be read or does not fit. */
+export class QualityCurvesError extends Error {
+  override name = "QualityCurvesError";
+}
+
+/**
+ * Validates parsed JSON as quality curves; throws QualityCurvesError naming the bad field.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseQualityCurves } from "./store.ts";
+ * assert.throws(() => parseQualityCurves({ modelVersion: "v1" }), /calibrationMethod/);
+ * ```
+ */
+export function parseQualityCurves(json: unknown, source = "quality curves"): QualityCurves {
+  const result = qualityCurvesSchema.safeParse(json);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new QualityCurvesError(`${source}: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
+}
+
+/**
+ * Reads a quality-curves file; with `modelVersion`, a file measured on another version is rejected.
+ *
+ * @example
+ * ```ts ignore
+ * const curves = await loadQualityCurves("models/default/quality_curves.json", { modelVersion: "4988c6dc9211" });
+ * ```
+ */
+export async function loadQualityCurves(
+  path: string,
+  options: { modelVersion?: string } = {},
+): Promise<QualityCurves> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await Deno.readTextFile(path));
+  } catch (error) {
+    throw new QualityCurvesError(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  const curves = parseQualityCurves(json, path);
+  if (options.modelVersion !== undefined && curves.modelVersion !== options.modelVersion) {
+    throw new QualityCurvesError(
+      `${path} holds quality curves for model version "${curves.modelVersion}", not "${options.modelVersion}"`,
+    );
+  }
+  return curves;
+}
+
+/**
+ * Writes quality curves as indented JSON (arrays of numbers on one line), validated first, atomically.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadQualityCurves, saveQualityCurves } from "./store.ts";
+ * const curves = {
+ *   modelVersion: "v1", calibrationMethod: "z_score" as const, sampling: { temperature: 1, topP: 1, maxTokens: 8 },
+ *   samplesPerPrompt: 2, seed: 1, completionTokens: [[3, 8]], meanCompletionTokens: 5.5,
+ *   timing: { millisecondsPerPass: 1, millisecondsPerPassPerCandidate: 0.1 },
+ *   weightings: [{ weights: { length: 1 }, aggregator: "sum" as const, rMax: 0, points: [
+ *     { aligner: "best_of_n" as const, params: { n: 1 }, expectedReward: 0, batches: [{ size: 1, probability: 1 }] },
+ *   ] }],
+ * };
+ * const path = await Deno.makeTempFile({ suffix: ".json" });
+ * await saveQualityCurves(path, curves);
+ * assert.deepEqual(await loadQualityCurves(path, { modelVersion: "v1" }), curves);
+ * await assert.rejects(loadQualityCurves(path, { modelVersion: "v2" }), /model version/);
+ * await Deno.remove(path);
+ * ```
+ */
+export async function saveQualityCurves(path: string, curves: QualityCurves): Promise<void> {
+  const text = JSON.stringify(parseQualityCurves(curves), null, 2)
+    .replace(/\[\s*([-+\d.e,\s]*?)\s*\]/g, (_, numbers: string) => `[${numbers.split(/,\s*/).join(", ")}]`);
+  await writeFileAtomic(path, text + "\n");
+}

@@ -1,0 +1,111 @@
+/**
+ * `deno task calibrate`: measures the default model (or `--model <folder>`) for calibration and the
+ * `auto` planner, and writes `calibration.json` and `quality_curves.json` into the model folder.
+ *
+ * K = 16 responses per prompt for 64 held-out prompts (bench/calibrate_prompts.ts), one engine
+ * request of n = 16 per prompt with the serving sampling defaults (temperature 1, top-p 1, the API
+ * defaults) and max_tokens 160 (the model's generation_config `max_new_tokens`); criteria
+ * helpfulness, harmlessness (the shipped reward models), sentiment and civility, each scored once per
+ * response; quality curves for CURVE_WEIGHTINGS (aligners/quality_curves). Deterministic for a
+ * seed except the measured time per forward pass (about 1 minute on 2 idle cores).
+ *
+ *     deno task calibrate [--model models/default] [--seed 1] [--prompts 64] [--samples 16]
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { createEngine } from "../models/engine/mod.ts";
+import {
+  createBuiltinCriteria,
+  CriterionRegistry,
+  loadShippedRewardModels,
+  saveCalibration,
+} from "../aligners/criteria/mod.ts";
+import { measureQualityCurves, saveQualityCurves } from "../aligners/quality_curves/mod.ts";
+import { renderPrompt } from "../trainer/default_model/chat_format.ts";
+import {
+  CALIBRATED_CRITERIA,
+  CALIBRATION_MAX_TOKENS,
+  calibrationPrompts,
+  CURVE_WEIGHTINGS,
+} from "./calibrate_prompts.ts";
+
+const { values: args } = parseArgs({
+  args: Deno.args,
+  options: {
+    model: { type: "string", default: join(import.meta.dirname!, "..", "models", "default") },
+    seed: { type: "string", default: "1" },
+    prompts: { type: "string", default: "64" },
+    samples: { type: "string", default: "16" },
+    threads: { type: "string", default: "2" },
+  },
+});
+const startedAt = performance.now();
+const engine = await createEngine({
+  models: [{ name: "m", path: args.model }],
+  threads: Number(args.threads),
+});
+const rewardModels = await loadShippedRewardModels([args.model]);
+try {
+  const registry = new CriterionRegistry([...createBuiltinCriteria(), ...rewardModels.criteria]);
+  const prompts = await Promise.all(
+    calibrationPrompts(Number(args.prompts)).map(async ({ prompt }) => ({
+      text: prompt,
+      promptIds: await engine.tokenize("m", renderPrompt(prompt)),
+    })),
+  );
+  const { calibration, curves } = await measureQualityCurves({
+    engine,
+    model: "m",
+    registry,
+    criteria: CALIBRATED_CRITERIA,
+    prompts,
+    samplesPerPrompt: Number(args.samples),
+    sampling: {
+      temperature: 1,
+      topP: 1,
+      topK: 0,
+      presencePenalty: 0,
+      frequencyPenalty: 0,
+      maxTokens: CALIBRATION_MAX_TOKENS,
+      stop: [],
+      ignoreEos: false,
+    },
+    seed: Number(args.seed),
+    weightings: CURVE_WEIGHTINGS,
+    progress: (done, total) => {
+      if (done % 16 === 0 || done === total) {
+        console.log(
+          `sampled ${done}/${total} prompts (${((performance.now() - startedAt) / 1000).toFixed(0)} s)`,
+        );
+      }
+    },
+  });
+  await saveCalibration(join(args.model, "calibration.json"), calibration);
+  await saveQualityCurves(join(args.model, "quality_curves.json"), curves);
+  console.log(`model version ${curves.modelVersion}: ${prompts.length} prompts × ${curves.samplesPerPrompt}`);
+  for (const [name, stats] of Object.entries(calibration.criteria)) {
+    console.log(`  ${name.padEnd(13)} mean ${stats.mean.toFixed(4)} std ${stats.std.toFixed(4)}`);
+  }
+  console.log(
+    `  mean completion ${curves.meanCompletionTokens.toFixed(1)} tokens; time per pass ` +
+      `${curves.timing.millisecondsPerPass.toFixed(2)} ms + ${
+        curves.timing.millisecondsPerPassPerCandidate.toFixed(2)
+      } ms per candidate`,
+  );
+  for (const weighting of curves.weightings) {
+    const bon = weighting.points.filter((p) => p.aligner === "best_of_n").map((p) =>
+      p.expectedReward.toFixed(3)
+    );
+    console.log(`  ${JSON.stringify(weighting.weights)} best-of-1..8: ${bon.join(" ")}`);
+  }
+  console.log(
+    `wrote calibration.json and quality_curves.json in ${args.model} (${
+      ((performance.now() - startedAt) / 1000).toFixed(0)
+    } s)`,
+  );
+} finally {
+  await rewardModels.release();
+  await engine.close();
+}

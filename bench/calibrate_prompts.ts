@@ -1,0 +1,35 @@
+/**
+ * The held-out prompts the alignment tools use, as fixed disjoint subsets: `deno task calibrate`
+ * measures calibration and quality curves on one, `deno task bench:align` checks the planner's cost
+ * predictions and the aligners on the other (so the predictions are tested on prompts they never saw).
+ *
+ * @module
+ */
+import { heldOutPrompts } from "../trainer/corpus/mod.ts";
+import type { EvalPrompt } from "../trainer/corpus/mod.ts";
+
+/** Every tenth held-out prompt (offset 5), the first `count`. */
+export function benchPrompts(count = 24): EvalPrompt[] {
+  return heldOutPrompts().filter((_, i) => i % 10 === 5).slice(0, count);
+}
+
+/** Every third of the other held-out prompts, the first `count`. */
+export function calibrationPrompts(count = 64): EvalPrompt[] {
+  return heldOutPrompts().filter((_, i) => i % 10 !== 5).filter((_, i) => i % 3 === 0).slice(0, count);
+}
+
+/** Criteria calibrated (parameter-free ones; length and format depend on per-request parameters). */
+export const CALIBRATED_CRITERIA = ["helpfulness", "harmlessness", "sentiment", "civility"];
+/** Weightings tabulated in the quality curves. */
+export const CURVE_WEIGHTINGS: Record<string, number>[] = [
+  { helpfulness: 1 },
+  { harmlessness: 1 },
+  { sentiment: 1 },
+  { civility: 1 },
+  { helpfulness: 0.5, harmlessness: 0.5 },
+  { helpfulness: 0.5, sentiment: 0.5 },
+  { harmlessness: 0.5, sentiment: 0.5 },
+  { helpfulness: 1 / 3, harmlessness: 1 / 3, sentiment: 1 / 3 },
+];
+/** max_tokens of the measured requests. */
+export const CALIBRATION_MAX_TOKENS = 160;
