@@ -15,9 +15,8 @@ import { JobManager } from "./trainer/jobs/job_manager.ts";
 import { createAdminControl } from "./trainer/jobs/admin_control.ts";
 import { startRefreshSchedule } from "./trainer/jobs/schedule.ts";
 import { createApp } from "./routes/app.ts";
-import { loadModelPlanningFiles } from "./aligners/mod.ts";
+import { reloadingPlans, ServingPlans } from "./aligners/mod.ts";
 import {
-  Calibrator,
   createBuiltinCriteria,
   CriterionRegistry,
   loadShippedRewardModels,
@@ -70,19 +69,21 @@ globalThis.addEventListener("unhandledrejection", (event) => {
 
 // Reward models shipped in the served folders (models/default/reward_models/*) are criteria too.
 const rewardModels = await loadShippedRewardModels(servedModels.map((m) => m.path));
-// calibration.json and quality_curves.json (deno task calibrate) for the versions being served, if any.
-const planning = await loadModelPlanningFiles(
-  servedModels.map((m) => ({
-    path: m.path,
-    version: engine.models().find((i) => i.name === m.name)!.version,
-  })),
-);
-for (const reason of planning.skipped) console.log(`planning files: skipped ${reason}`);
+// calibration.json and quality_curves.json (deno task calibrate, or a refresh job) of each serving
+// version; a promotion or rollback loads the new version's before it takes requests.
+const plans = new ServingPlans();
+for (const model of servedModels) {
+  const version = engine.models().find((info) => info.name === model.name)!.version;
+  for (const reason of await plans.load(model.path, version)) {
+    console.log(`planning files: skipped ${reason}`);
+  }
+}
+const host = reloadingPlans(engine, plans, (reason) => console.log(`planning files: skipped ${reason}`));
 
 const jobs = await JobManager.open({
   root: join(config.dataDir, "jobs"),
   registry,
-  host: engine,
+  host,
   maxThreads: config.trainerThreads,
   log: (line) => console.log(line),
 });
@@ -98,11 +99,9 @@ const app = createApp({
   draining: () => draining,
   criteria: new CriterionRegistry([...createBuiltinCriteria(), ...rewardModels.criteria]),
   // Criteria without statistics (length, format, ...) keep raw units (receipts say so).
-  calibrator: new Calibrator(planning.calibration, { missing: "identity" }),
-  calibrationFile: planning.calibrationFile,
-  qualityCurves: planning.curves,
+  planning: (version) => plans.for(version),
   defaultAlignment: config.defaultAlignment,
-  admin: { token: config.adminToken, control: createAdminControl(jobs, registry, engine) },
+  admin: { token: config.adminToken, control: createAdminControl(jobs, registry, host) },
 });
 
 const server = Deno.serve({

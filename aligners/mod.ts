@@ -67,8 +67,12 @@ export {
 } from "./planner.ts";
 export {
   loadModelPlanningFiles,
+  type ModelPlanning,
   type ModelPlanningFiles,
   predictAlignerCost,
   type PredictedCost,
   type QualityCurves,
+  reloadingPlans,
+  ServingPlans,
+  UNCALIBRATED,
 } from "./quality_curves/mod.ts";

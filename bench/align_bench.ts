@@ -1,6 +1,6 @@
 /**
  * `deno task bench:align`: the aligners on the default model, aligned reward against compute, on 24
- * held-out prompts that calibration never saw (bench/calibrate_prompts.ts), with the cost model's
+ * held-out prompts that calibration never saw (trainer/calibration/prompts.ts), with the cost model's
  * predictions beside what the engine reports spent.
  *
  * For each weighting (calibrated criteria, sum) and each aligner/budget, every prompt is aligned once
@@ -44,7 +44,7 @@ import {
 import { completionLengths, loadQualityCurves, nearestWeighting } from "../aligners/quality_curves/mod.ts";
 import { renderPrompt } from "../trainer/default_model/chat_format.ts";
 import { DEFAULT_PALETTE, type LineSeries, writeLineChartPng } from "../trainer/report/line_chart.ts";
-import { benchPrompts, CALIBRATED_CRITERIA } from "./calibrate_prompts.ts";
+import { benchPrompts, CALIBRATED_CRITERIA } from "../trainer/calibration/prompts.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,

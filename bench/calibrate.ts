@@ -2,7 +2,7 @@
  * `deno task calibrate`: measures the default model (or `--model <folder>`) for calibration and the
  * `auto` planner, and writes `calibration.json` and `quality_curves.json` into the model folder.
  *
- * K = 16 responses per prompt for 64 held-out prompts (bench/calibrate_prompts.ts), one engine
+ * K = 16 responses per prompt for 64 held-out prompts (trainer/calibration/prompts.ts), one engine
  * request of n = 16 per prompt with the serving sampling defaults (temperature 1, top-p 1, the API
  * defaults) and max_tokens 160 (the model's generation_config `max_new_tokens`); criteria
  * helpfulness, harmlessness (the shipped reward models), sentiment and civility, each scored once per
@@ -20,16 +20,8 @@ import {
   createBuiltinCriteria,
   CriterionRegistry,
   loadShippedRewardModels,
-  saveCalibration,
 } from "../aligners/criteria/mod.ts";
-import { measureQualityCurves, saveQualityCurves } from "../aligners/quality_curves/mod.ts";
-import { renderPrompt } from "../trainer/default_model/chat_format.ts";
-import {
-  CALIBRATED_CRITERIA,
-  CALIBRATION_MAX_TOKENS,
-  calibrationPrompts,
-  CURVE_WEIGHTINGS,
-} from "./calibrate_prompts.ts";
+import { calibrateModelFolder } from "../trainer/calibration/calibrate_folder.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -49,31 +41,14 @@ const engine = await createEngine({
 const rewardModels = await loadShippedRewardModels([args.model]);
 try {
   const registry = new CriterionRegistry([...createBuiltinCriteria(), ...rewardModels.criteria]);
-  const prompts = await Promise.all(
-    calibrationPrompts(Number(args.prompts)).map(async ({ prompt }) => ({
-      text: prompt,
-      promptIds: await engine.tokenize("m", renderPrompt(prompt)),
-    })),
-  );
-  const { calibration, curves } = await measureQualityCurves({
+  const { calibration, curves } = await calibrateModelFolder({
+    folder: args.model,
     engine,
     model: "m",
-    registry,
-    criteria: CALIBRATED_CRITERIA,
-    prompts,
+    criteria: registry,
+    prompts: Number(args.prompts),
     samplesPerPrompt: Number(args.samples),
-    sampling: {
-      temperature: 1,
-      topP: 1,
-      topK: 0,
-      presencePenalty: 0,
-      frequencyPenalty: 0,
-      maxTokens: CALIBRATION_MAX_TOKENS,
-      stop: [],
-      ignoreEos: false,
-    },
     seed: Number(args.seed),
-    weightings: CURVE_WEIGHTINGS,
     progress: (done, total) => {
       if (done % 16 === 0 || done === total) {
         console.log(
@@ -82,9 +57,7 @@ try {
       }
     },
   });
-  await saveCalibration(join(args.model, "calibration.json"), calibration);
-  await saveQualityCurves(join(args.model, "quality_curves.json"), curves);
-  console.log(`model version ${curves.modelVersion}: ${prompts.length} prompts × ${curves.samplesPerPrompt}`);
+  console.log(`model version ${curves.modelVersion}: ${args.prompts} prompts × ${curves.samplesPerPrompt}`);
   for (const [name, stats] of Object.entries(calibration.criteria)) {
     console.log(`  ${name.padEnd(13)} mean ${stats.mean.toFixed(4)} std ${stats.std.toFixed(4)}`);
   }

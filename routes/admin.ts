@@ -48,7 +48,7 @@ const RollbackSchema = z.strictObject({ model: z.string().min(1).default("defaul
 /** Adds the `/admin/*` routes. */
 export function registerAdmin(app: Hono<AppEnv>, options: AdminOptions): void {
   const { token, control } = options;
-  app.use("/admin/*", async (c, next) => {
+  app.use("/admin/*", async (_c, next) => {
     if (token === undefined || control === undefined) {
       throw new AdminDisabledError("The admin API is disabled on this server: set ADMIN_TOKEN to enable it.");
     }

@@ -15,8 +15,8 @@ import type {
   SamplingParams,
 } from "../models/engine/types.ts";
 import { Rng } from "../models/random.ts";
-import type { Calibrator, CriterionRegistry } from "../aligners/criteria/mod.ts";
-import type { CommittedPiece, QualityCurves } from "../aligners/mod.ts";
+import type { CriterionRegistry } from "../aligners/criteria/mod.ts";
+import type { CommittedPiece, ModelPlanning } from "../aligners/mod.ts";
 import {
   type AlignmentReceipt,
   type AlignmentSpec,
@@ -34,11 +34,8 @@ import type { GenerationTelemetry } from "./telemetry.ts";
 /** What the app aligns with. */
 export interface AlignmentDeps {
   criteria: CriterionRegistry;
-  calibrator: Calibrator;
-  /** The file the calibrator's statistics came from (for receipts). */
-  calibrationFile?: string;
-  /** Quality curves of served model versions (`auto` plans with those of the serving version). */
-  qualityCurves?: readonly QualityCurves[];
+  /** Calibration and quality curves of a model version (the serving one's calibrate and plan a request). */
+  planning: (modelVersion: string | undefined) => ModelPlanning;
   /** Server-side spec for legacy `best_of` (its criteria); none = BUILTIN_DEFAULT_CRITERIA. */
   defaultSpec?: AlignmentSpec;
 }
@@ -82,18 +79,19 @@ export interface AlignedRun {
  */
 export function startAligned(deps: RouteDeps, input: AlignedInput): AlignedRun {
   const servingVersion = deps.engine.models().find((model) => model.name === input.model)?.version;
+  const planning = deps.alignment.planning(servingVersion);
   const plan = planAlignment(
     input.spec,
     { promptTokens: input.promptIds.length, maxTokens: input.sampling.maxTokens },
     deps.alignment.criteria,
-    deps.alignment.qualityCurves?.find((curves) => curves.modelVersion === servingVersion),
+    planning.curves,
   );
   const seed = input.seed ?? crypto.getRandomValues(new Uint32Array(1))[0];
   const deadline = plan.deadlineMs === undefined ? undefined : AbortSignal.timeout(plan.deadlineMs);
   // The deadline stops generation (candidates finish as cancelled, the aligner still chooses);
   // scoring runs under the request's own signal.
   const engine = deadline === undefined ? deps.engine : withDeadline(deps.engine, deadline);
-  const { calibrator } = deps.alignment;
+  const { calibrator } = planning;
   const events = new EventQueue<GenerationEvent>();
   const receipts: (AlignmentReceipt | undefined)[] = new Array(input.n).fill(undefined);
   const candidates: CandidateResult[] = [];
@@ -150,7 +148,7 @@ export function startAligned(deps: RouteDeps, input: AlignedInput): AlignedRun {
         uncalibrated: Object.keys(receipt.criteria ?? plan.criteria.weights).filter((name) =>
           !calibrator.has(name)
         ),
-        file: deps.alignment.calibrationFile,
+        file: planning.calibrationFile,
       },
     });
     emitTokens(index, choice.tokens.slice(committedTokens), "");

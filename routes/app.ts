@@ -12,7 +12,7 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import type { GenerationEngine } from "../models/engine/types.ts";
 import { Calibrator, createBuiltinCriteria, CriterionRegistry } from "../aligners/criteria/mod.ts";
-import type { QualityCurves } from "../aligners/mod.ts";
+import type { ModelPlanning, QualityCurves } from "../aligners/mod.ts";
 import type { AlignmentSpec } from "./alignment_schema.ts";
 import { type AdminOptions, registerAdmin } from "./admin.ts";
 import { bearerKeys } from "./auth.ts";
@@ -46,6 +46,11 @@ export interface AppOptions {
   calibrationFile?: string;
   /** Quality curves of the served versions, for `auto` (aligners/planner.ts). */
   qualityCurves?: readonly QualityCurves[];
+  /**
+   * Calibration and curves by model version (main.ts: a ServingPlans refreshed on every hot swap);
+   * when absent, `calibrator`, `calibrationFile` and `qualityCurves` serve every version.
+   */
+  planning?: (modelVersion: string | undefined) => ModelPlanning;
   /** Server-side spec whose criteria legacy `best_of` uses. */
   defaultAlignment?: AlignmentSpec;
   /** The admin API (training jobs, model versions); absent = every `/admin/*` route answers 403. */
@@ -71,9 +76,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     defaults: options.defaults ?? {},
     alignment: {
       criteria: options.criteria ?? new CriterionRegistry(createBuiltinCriteria()),
-      calibrator: options.calibrator ?? new Calibrator(undefined, { missing: "identity" }),
-      calibrationFile: options.calibrationFile,
-      qualityCurves: options.qualityCurves,
+      planning: options.planning ?? staticPlanning(options),
       defaultSpec: options.defaultAlignment,
     },
     shutdownSignal: options.shutdownSignal ?? new AbortController().signal,
@@ -131,4 +134,14 @@ function errorResponse(c: Context<AppEnv>, error: unknown, log: Log): Response {
     log(`request ${c.get("requestId")}: unexpected error on ${c.req.method} ${c.req.path}`, error);
   }
   return c.json(reply.body, reply.status, reply.headers);
+}
+
+/** The fixed calibration of `options` for every version; the curves of the version asked about. */
+function staticPlanning(options: AppOptions): (modelVersion: string | undefined) => ModelPlanning {
+  const calibrator = options.calibrator ?? new Calibrator(undefined, { missing: "identity" });
+  return (modelVersion) => ({
+    calibrator,
+    calibrationFile: options.calibrationFile,
+    curves: options.qualityCurves?.find((curves) => curves.modelVersion === modelVersion),
+  });
 }

@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import OpenAI from "openai";
+import { reloadingPlans, ServingPlans } from "../aligners/mod.ts";
 import { createEngine } from "../models/engine/mod.ts";
 import { ModelRegistry } from "../models/registry/mod.ts";
 import { createApp } from "../routes/app.ts";
@@ -47,6 +48,7 @@ function tinyJob(steps: number, promotion: "gate" | "never" = "gate") {
       minImprovement: 0,
       klBound: { nats: 1000, per: "sequence" },
     },
+    calibration: { prompts: 2, samplesPerPrompt: 2, maxTokens: 8 },
     promotion,
   };
 }
@@ -56,6 +58,8 @@ interface Server {
   // deno-lint-ignore no-explicit-any
   admin(path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }>;
   completionFingerprint(): Promise<string>;
+  /** The model version the calibration of an aligned request came from (null: uncalibrated). */
+  calibrationVersion(): Promise<string | null>;
   close(): Promise<void>;
 }
 
@@ -63,16 +67,18 @@ async function startServer(): Promise<Server> {
   const dataDir = await Deno.makeTempDir({ prefix: "admin_test_" });
   const registry = await ModelRegistry.open(join(dataDir, "registry"));
   await registry.registerBase("default", await testModelFolder());
-  const engine = await createEngine({
-    models: [{ name: "default", path: registry.serving("default").path }],
-    threads: 1,
-  });
-  const jobs = await JobManager.open({ root: join(dataDir, "jobs"), registry, host: engine, maxThreads: 1 });
+  const servingPath = registry.serving("default").path;
+  const engine = await createEngine({ models: [{ name: "default", path: servingPath }], threads: 1 });
+  const plans = new ServingPlans();
+  await plans.load(servingPath, engine.models()[0].version);
+  const host = reloadingPlans(engine, plans);
+  const jobs = await JobManager.open({ root: join(dataDir, "jobs"), registry, host, maxThreads: 1 });
   const app = createApp({
     engine,
     apiKeys: [],
     log: () => {},
-    admin: { token: TOKEN, control: createAdminControl(jobs, registry, engine) },
+    planning: (version) => plans.for(version),
+    admin: { token: TOKEN, control: createAdminControl(jobs, registry, host) },
   });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
   const origin = `http://127.0.0.1:${server.addr.port}`;
@@ -95,6 +101,22 @@ async function startServer(): Promise<Server> {
         seed: 1,
       });
       return completion.system_fingerprint!;
+    },
+    async calibrationVersion() {
+      const response = await fetch(`${origin}/v1/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "default",
+          prompt: "Hello",
+          max_tokens: 3,
+          seed: 1,
+          alignment: { criteria: { sentiment: 1 }, aligner: "best_of_n", n: 2 },
+        }),
+      });
+      const body = await response.json();
+      assert.equal(response.status, 200, JSON.stringify(body));
+      return body.alignment.calibration.model_version;
     },
     async close() {
       await jobs.close();
@@ -182,12 +204,16 @@ Deno.test("admin API: a refresh trains, is gated with a report, and versions pro
     const newFingerprint = await server.completionFingerprint();
     assert.equal(newFingerprint, version.modelSha);
     assert.notEqual(newFingerprint, baseFingerprint);
+    // The new version came with its own calibration, used as soon as it serves.
+    assert.equal(version.calibration, "calibration.json");
+    assert.equal(await server.calibrationVersion(), version.modelSha);
 
     // Rollback returns to the base; a second rollback has nothing to go back to.
     const rolledBack = await server.admin("/admin/models/rollback", { model: "default" });
     assert.equal(rolledBack.status, 200, JSON.stringify(rolledBack.body));
     assert.equal(rolledBack.body.serving.id, final.parentVersion);
     assert.equal(await server.completionFingerprint(), baseFingerprint);
+    assert.equal(await server.calibrationVersion(), null); // the base has no calibration files
     const nothing = await server.admin("/admin/models/rollback", { model: "default" });
     assert.equal(nothing.status, 409);
     const unknown = await server.admin("/admin/models/default-v99/promote", {});

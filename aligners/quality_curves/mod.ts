@@ -47,3 +47,4 @@ export {
   type ModelPlanningFiles,
   QUALITY_CURVES_FILE,
 } from "./model_files.ts";
+export { type ModelPlanning, reloadingPlans, ServingPlans, UNCALIBRATED } from "./serving_plans.ts";

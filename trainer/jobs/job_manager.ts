@@ -10,6 +10,7 @@
  * @module
  */
 import { join } from "node:path";
+import { CALIBRATION_FILE } from "../../aligners/quality_curves/mod.ts";
 import type { ModelHost } from "../../models/engine/types.ts";
 import type { ModelRegistry, VersionRecord } from "../../models/registry/mod.ts";
 import type { FromJobWorker, ToJobWorker } from "./_protocol.ts";
@@ -198,8 +199,8 @@ export class JobManager {
 
   async #progress(id: string, running: RunningJob, event: RefreshEvent): Promise<void> {
     const job = this.get(id);
-    if (event.type === "evaluating") {
-      await this.#update(id, { status: "evaluating" });
+    if (event.type !== "step") {
+      if (job.status !== "evaluating") await this.#update(id, { status: "evaluating" });
       return;
     }
     const now = performance.now();
@@ -236,6 +237,7 @@ export class JobManager {
       source: "trained",
       job: { id, spec: spec as unknown as Record<string, unknown> },
       evaluation: { report: outcome.report, decision: outcome.decision },
+      calibration: outcome.calibrated ? CALIBRATION_FILE : undefined,
       write: async (dir) => {
         await copyFolder(outcome.weightsFolder, dir);
         for (const entry of INHERITED_ENTRIES) {

@@ -48,6 +48,19 @@ export const JobSpecSchema = z.strictObject({
   ]).default({ source: "corpus", count: 256, seed: 1 }),
   /** The comparison with the serving version, and the promotion gate's thresholds. */
   evaluation: EvaluationGridSchema.default(EvaluationGridSchema.parse({})),
+  /**
+   * Calibration and quality curves of the new version (written into its folder, used once it serves):
+   * held-out calibration prompts × responses of up to `maxTokens`; `false` skips them (identity
+   * calibration and `auto`'s fallback rule on that version).
+   */
+  calibration: z.union([
+    z.literal(false),
+    z.strictObject({
+      prompts: z.int().min(1).max(256).default(64),
+      samplesPerPrompt: z.int().min(2).max(64).default(16),
+      maxTokens: z.int().min(1).max(4096).default(160),
+    }),
+  ]).default({ prompts: 64, samplesPerPrompt: 16, maxTokens: 160 }),
   /** `gate`: promote when decidePromotion says so; `never`: only register the version. */
   promotion: z.enum(["gate", "never"]).default("gate"),
 });

@@ -1,19 +1,21 @@
 /**
  * One refresh, start to verdict: train the serving version by non-linear GRPO (trainer/grpo), then
  * compare the result with the serving version on the evaluation grid and apply the promotion gate
- * (trainer/evaluation). Runs wherever it is called — the job worker calls it so that serving never
+ * (trainer/evaluation), and measure the new version's calibration and quality curves (trainer/calibration). Runs wherever it is called — the job worker calls it so that serving never
  * waits behind a training step. Registering and promoting the version is the caller's (main thread).
  *
  * @module
  */
 import { join } from "node:path";
 import {
-  Calibrator,
   createBuiltinCriteria,
   CriterionRegistry,
   loadShippedRewardModels,
 } from "../../aligners/criteria/mod.ts";
+import { ServingPlans } from "../../aligners/quality_curves/mod.ts";
 import { createEngine } from "../../models/engine/mod.ts";
+import { readModelFolder } from "../../models/engine/model_info.ts";
+import { calibrateModelFolder } from "../calibration/calibrate_folder.ts";
 import { generateDialogues } from "../corpus/mod.ts";
 import {
   decidePromotion,
@@ -38,7 +40,8 @@ export interface RefreshInput {
 /** Progress reported while a refresh runs. */
 export type RefreshEvent =
   | { type: "step"; log: GrpoStepLog }
-  | { type: "evaluating"; done: number; total: number };
+  | { type: "evaluating"; done: number; total: number }
+  | { type: "calibrating"; done: number; total: number };
 
 /** How a refresh ended. */
 export type RefreshOutcome =
@@ -47,6 +50,8 @@ export type RefreshOutcome =
     completed: true;
     /** The trained model folder. */
     weightsFolder: string;
+    /** Whether the folder holds calibration.json and quality_curves.json for the new version. */
+    calibrated: boolean;
     report: EvaluationReport;
     decision: PromotionDecision;
   };
@@ -69,8 +74,12 @@ export async function runRefresh(
   const rewardModels = await loadShippedRewardModels([input.servingFolder]);
   try {
     const criteria = new CriterionRegistry([...createBuiltinCriteria(), ...rewardModels.criteria]);
-    // Identity calibration: the serving version's statistics are the common scale of both models.
-    const calibrator = new Calibrator(undefined, { missing: "identity" });
+    // The serving version's statistics are the common scale: of the training rewards, and of both models
+    // in the evaluation (identity for criteria it has none for).
+    const plans = new ServingPlans();
+    const { info: serving } = await readModelFolder({ name: SERVING, path: input.servingFolder });
+    await plans.load(input.servingFolder, serving.version);
+    const { calibrator } = plans.for(serving.version);
     const trained = await runGrpo({
       config: { ...input.spec.training, threads: input.threads },
       policyFolder: input.servingFolder,
@@ -104,9 +113,26 @@ export async function runRefresh(
         onProgress: ({ done, total }) => onEvent({ type: "evaluating", done, total }),
       });
       if (signal?.aborted) return { completed: false, completedSteps: trained.summary.completedSteps };
+      const calibration = input.spec.calibration;
+      if (calibration !== false) {
+        // The new version carries its own statistics and quality curves, for when it serves.
+        await calibrateModelFolder({
+          folder: trained.weightsFolder,
+          engine,
+          model: CANDIDATE,
+          criteria,
+          prompts: calibration.prompts,
+          samplesPerPrompt: calibration.samplesPerPrompt,
+          maxTokens: calibration.maxTokens,
+          signal,
+          progress: (done, total) => onEvent({ type: "calibrating", done, total }),
+        });
+        if (signal?.aborted) return { completed: false, completedSteps: trained.summary.completedSteps };
+      }
       return {
         completed: true,
         weightsFolder: trained.weightsFolder,
+        calibrated: calibration !== false,
         report,
         decision: decidePromotion(report, report.grid),
       };

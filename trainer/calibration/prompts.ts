@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { heldOutPrompts } from "../trainer/corpus/mod.ts";
-import type { EvalPrompt } from "../trainer/corpus/mod.ts";
+import { heldOutPrompts } from "../corpus/mod.ts";
+import type { EvalPrompt } from "../corpus/mod.ts";
 
 /** Every tenth held-out prompt (offset 5), the first `count`. */
 export function benchPrompts(count = 24): EvalPrompt[] {
