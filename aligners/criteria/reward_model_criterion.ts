@@ -41,6 +41,11 @@ export interface RewardModelCriterionOptions {
   input?: "concat" | "response";
   /** Between prompt and response in `concat` mode. Default "\n\n". */
   separator?: string;
+  /**
+   * Partial responses: `prefix` (default) scores an unfinished response as if it were complete — the
+   * value estimate reward-guided decoding uses; `none` makes partial scores not applicable (NaN).
+   */
+  partial?: "prefix" | "none";
 }
 
 /**
@@ -88,10 +93,10 @@ export function createRewardModelCriterion(
     name: options.name,
     description: options.description ?? `Reward model "${options.name}" (logit of label ${labelIndex}).`,
     kind: "reward_model",
-    supportsPartial: false,
+    supportsPartial: options.partial !== "none",
     async score(prompt: string, candidates: readonly string[], scoreOptions: ScoreOptions = {}) {
       validateParams(criterion, scoreOptions.params);
-      if (scoreOptions.partial) return notApplicable(candidates.length);
+      if (scoreOptions.partial && !criterion.supportsPartial) return notApplicable(candidates.length);
       const texts = candidates.map((response) => rewardModelInput(prompt, response, options));
       return await model.scores(texts, labelIndex, { signal: scoreOptions.signal });
     },

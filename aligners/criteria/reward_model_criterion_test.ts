@@ -52,7 +52,14 @@ Deno.test("reward-model criterion: score = chosen label's logit on prompt + sepa
     assert.deepEqual(model.encoder.encode("good question [SEP] great answer"), pairIds);
     assert.ok(Math.abs(pair - referenceLogits(weights, pairIds)[1]) < 1e-5);
 
-    assert.ok((await criterion.score(prompt, candidates, { partial: true })).every(Number.isNaN));
+    // Prefixes are scored as complete responses by default; `partial: "none"` declines them.
+    assert.deepEqual(
+      [...await criterion.score(prompt, candidates, { partial: true })],
+      [...await criterion.score(prompt, candidates)],
+    );
+    const whole = createRewardModelCriterion(model, { name: "whole", partial: "none" });
+    assert.equal(whole.supportsPartial, false);
+    assert.ok((await whole.score(prompt, candidates, { partial: true })).every(Number.isNaN));
     await assert.rejects(criterion.score(prompt, candidates, { params: { x: 1 } }), CriterionParamsError);
     assert.throws(
       () => createRewardModelCriterion(model, { name: "x", label: "neutral" }),
