@@ -127,10 +127,11 @@ export function startAligned(deps: RouteDeps, input: AlignedInput): AlignedRun {
       onCommit,
     });
     input.telemetry.aligned({
-      aligner: receipt.aligner,
-      n: typeof receipt.params.n === "number" ? receipt.params.n : receipt.candidates,
-      candidates: receipt.candidates,
-      generatedTokens: receipt.compute.generatedTokens,
+      receipt,
+      weights: plan.criteria.weights,
+      planner: plan.chosenBy,
+      budget: input.spec.budget,
+      calibrationVersion: calibrator.modelVersion,
     });
     candidates[index] = {
       tokens: choice.tokens,

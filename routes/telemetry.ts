@@ -5,6 +5,7 @@
  * @module
  */
 import { type Span, SpanStatusCode, trace } from "@opentelemetry/api";
+import type { Receipt } from "../aligners/mod.ts";
 import type { GatewayMetrics, GenerationAttributes } from "./metrics.ts";
 
 const tracer = trace.getTracer("iama-gateway");
@@ -16,12 +17,25 @@ export interface GenerationRequestAttributes {
   requestId: string;
 }
 
+/** One aligner run as telemetry sees it. */
+export interface AlignedRun {
+  receipt: Receipt;
+  weights: Readonly<Record<string, number>>;
+  /** Who chose the aligner: the request, or the `auto` planner. */
+  planner: string;
+  budget?: Readonly<Record<string, number | undefined>>;
+  /** Model version the calibration statistics were measured on (undefined: identity). */
+  calibrationVersion?: string;
+}
+
 /** Span and metrics of one generation request; every method is safe to call after the end. */
 export class GenerationTelemetry {
   private readonly span: Span;
   private readonly startedAt = performance.now();
   private firstTokenAt: number | undefined;
   private ended = false;
+  /** Compute of the aligner runs so far (n > 1 choices run the aligner n times). */
+  readonly #alignmentTotals: Record<string, number> = {};
 
   constructor(
     private readonly metrics: GatewayMetrics,
@@ -49,14 +63,38 @@ export class GenerationTelemetry {
     if (sampling.seed !== undefined) this.span.setAttribute("gen_ai.request.seed", sampling.seed);
   }
 
-  /** An aligner ran: what it was and what it spent (`alignment.*` attributes). */
-  aligned(run: { aligner: string; n: number; candidates: number; generatedTokens: number }): void {
+  /**
+   * An aligner ran: what it was, its budget, the weights and calibration it judged with, and what it
+   * spent (`alignment.*` attributes; with n > 1 choices, the compute attributes sum over the runs).
+   */
+  aligned(run: AlignedRun): void {
+    const spent = (key: string, value: number) => {
+      const name = `alignment.compute.${key}`;
+      this.#alignmentTotals[name] = (this.#alignmentTotals[name] ?? 0) + value;
+      this.span.setAttribute(name, this.#alignmentTotals[name]);
+    };
     this.span.setAttributes({
-      "alignment.aligner": run.aligner,
-      "alignment.n": run.n,
-      "alignment.candidates": run.candidates,
-      "alignment.generated_tokens": run.generatedTokens,
+      "alignment.aligner": run.receipt.aligner,
+      "alignment.params": JSON.stringify(run.receipt.params),
+      "alignment.weights": JSON.stringify(run.weights),
+      "alignment.aggregator": run.receipt.aggregator ?? "sum",
+      "alignment.model_version": run.receipt.modelVersion,
+      "alignment.calibration_version": run.calibrationVersion ?? "identity",
+      "alignment.planner": run.planner,
+      "alignment.candidates": run.receipt.candidates,
+      "alignment.chosen": run.receipt.chosen,
     });
+    for (const [key, value] of Object.entries(run.budget ?? {})) {
+      if (typeof value === "number") this.span.setAttribute(`alignment.budget.${key}`, value);
+    }
+    if (typeof run.receipt.aggregate === "number") {
+      this.span.setAttribute("alignment.aggregate", run.receipt.aggregate);
+    }
+    const compute = run.receipt.compute;
+    spent("forward_passes", compute.forwardPasses);
+    spent("generated_tokens", compute.generatedTokens);
+    spent("reward_evaluations", compute.rewardEvaluations);
+    spent("milliseconds", compute.milliseconds);
   }
 
   /** The engine started: the response's id and the model version serving it. */

@@ -66,6 +66,20 @@ Deno.test("main.ts: serves, exports GenAI spans, finishes in-flight streams on S
       seed: 1,
     });
 
+    const alignedResponse = await fetch(`${origin}/v1/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "default",
+        prompt: "Hello",
+        max_tokens: 4,
+        seed: 2,
+        alignment: { criteria: { sentiment: 1, civility: 1 }, aligner: "best_of_n", n: 3 },
+      }),
+    });
+    const aligned = await alignedResponse.json();
+    assert.equal(alignedResponse.status, 200, JSON.stringify(aligned));
+
     // A long stream is in flight when SIGTERM arrives: it still runs to its end.
     const stream = await client.chat.completions.create({
       model: "default",
@@ -96,6 +110,24 @@ Deno.test("main.ts: serves, exports GenAI spans, finishes in-flight streams on S
     assert.equal(Number(span.attributes["gen_ai.usage.output_tokens"]), completion.usage!.completion_tokens);
     assert.equal(span.attributes["gen_ai.response.id"], completion.id);
     assert.ok(spans.some((s) => s.name === "chat default"));
+    const alignedSpan = spans.find((s) => s.attributes["gen_ai.response.id"] === aligned.id);
+    assert.ok(alignedSpan);
+    assert.equal(alignedSpan.attributes["alignment.aligner"], "best_of_n");
+    assert.equal(alignedSpan.attributes["alignment.params"], JSON.stringify({ n: 3 }));
+    assert.equal(alignedSpan.attributes["alignment.weights"], JSON.stringify({ sentiment: 1, civility: 1 }));
+    assert.equal(alignedSpan.attributes["alignment.planner"], "request");
+    assert.equal(alignedSpan.attributes["alignment.candidates"], 3);
+    const compute = aligned.usage.alignment_compute;
+    assert.equal(
+      Number(alignedSpan.attributes["alignment.compute.generated_tokens"]),
+      compute.generated_tokens,
+    );
+    assert.equal(Number(alignedSpan.attributes["alignment.compute.forward_passes"]), compute.forward_passes);
+    assert.equal(
+      Number(alignedSpan.attributes["alignment.compute.reward_evaluations"]),
+      compute.reward_evaluations,
+    );
+    assert.equal(alignedSpan.attributes["alignment.model_version"], aligned.system_fingerprint);
   } finally {
     try {
       run.process.kill("SIGKILL");
