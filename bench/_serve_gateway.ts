@@ -1,6 +1,7 @@
 /**
  * Bench support: the gateway as `deno task start` runs it (`main.ts` in a subprocess, on a free
  * loopback port, with a clean environment), so that client and server do not share an event loop.
+ * Its data folder (model registry) is a temporary directory, removed when it closes.
  *
  * @module
  */
@@ -21,11 +22,22 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
   const passThrough = ["PATH", "HOME", "DENO_DIR", "TMPDIR", "XDG_CACHE_HOME"]
     .filter((key) => Deno.env.get(key) !== undefined)
     .map((key) => [key, Deno.env.get(key)!]);
+  const dataDir = await Deno.makeTempDir({ prefix: "serve_bench_data_" });
+  const removeDataDir = () => Deno.remove(dataDir, { recursive: true }).catch(() => {});
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-read", "--allow-env", "--allow-ffi", "--allow-sys", "main.ts"],
+    args: [
+      "run",
+      "--allow-net",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-ffi",
+      "--allow-sys",
+      "main.ts",
+    ],
     cwd: ROOT,
     clearEnv: true,
-    env: { ...Object.fromEntries(passThrough), ...env, PORT: "0", HOST: "127.0.0.1" },
+    env: { ...Object.fromEntries(passThrough), DATA_DIR: dataDir, ...env, PORT: "0", HOST: "127.0.0.1" },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -54,6 +66,7 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
       child.kill("SIGKILL");
     } catch { /* already gone */ }
     await drained;
+    await removeDataDir();
     throw error;
   });
   clearTimeout(timer);
@@ -75,6 +88,7 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
       child.kill("SIGTERM");
       const status = await child.status;
       await drained;
+      await removeDataDir();
       if (status.code !== 0) throw new Error(`main.ts exited with ${status.code}:\n${log}`);
     },
   };

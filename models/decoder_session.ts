@@ -4,6 +4,7 @@
  * session makes no assumption about the architecture behind it.
  */
 import * as ort from "onnxruntime-node";
+import { dropOutputs, graphOutputNames, usesExternalData } from "./onnx/drop_outputs.ts";
 
 export interface DecoderLayout {
   layerCount: number;
@@ -50,22 +51,44 @@ export class DecoderLayoutError extends Error {
 }
 
 export class DecoderSession {
-  private constructor(readonly session: ort.InferenceSession, readonly layout: DecoderLayout) {}
+  /**
+   * @param presentDropped the session runs the graph without its present.* outputs (see `load`):
+   *   `forward` then builds present from past and new_key_values.
+   */
+  private constructor(
+    readonly session: ort.InferenceSession,
+    readonly layout: DecoderLayout,
+    readonly presentDropped = false,
+  ) {}
 
-  /** From an .onnx path or the file's bytes. */
+  /**
+   * From an .onnx path or the file's bytes. A graph that outputs new_key_values.* for every
+   * layer is loaded without its present.* outputs (unless its weights are in external files):
+   * onnxruntime runs every node whatever is fetched, and each present output is a copy of the
+   * whole cache, per layer and per decode step. `forward` returns the same present either way.
+   *
+   * Intra-op threads do not spin between runs unless `spinning`: on a few shared cores a
+   * spinning pool thread takes the core that the engine's own JS (sampling, events), the HTTP
+   * server and a colocated trainer need between decode steps.
+   */
   static async load(
     source: string | Uint8Array,
-    options: { threads?: number } = {},
+    options: { threads?: number; spinning?: boolean } = {},
   ): Promise<DecoderSession> {
     const options_ = {
       intraOpNumThreads: options.threads ?? 2,
       interOpNumThreads: 1,
       executionMode: "sequential" as const,
+      extra: { session: { intra_op: { allow_spinning: options.spinning ? "1" : "0" } } },
     };
-    const session = typeof source === "string"
-      ? await ort.InferenceSession.create(source, options_)
+    const bytes = typeof source === "string" ? await Deno.readFile(source) : source;
+    const pruned = withoutPresent(bytes);
+    const session = pruned
+      ? await ort.InferenceSession.create(pruned, options_)
+      : typeof source === "string"
+      ? await ort.InferenceSession.create(source, options_) // external data resolves next to the file
       : await ort.InferenceSession.create(source, options_);
-    return new DecoderSession(session, readLayout(session));
+    return new DecoderSession(session, readLayout(session), pruned !== undefined);
   }
 
   emptyCache(batchSize: number): KvCache {
@@ -83,13 +106,34 @@ export class DecoderSession {
   async forward(input: ForwardInput): Promise<{ logits: Float32Array; present: KvCache }> {
     const { batchSize: B } = input;
     const past = input.past ?? this.emptyCache(B);
-    const out = await this.session.run(this.#feeds(input, past));
     const present: KvCache = { batchSize: B, length: past.length + input.seqLength, keys: [], values: [] };
+    if (this.presentDropped) {
+      const { logits, newKeys, newValues } = await this.#runNew(input, past);
+      for (let i = 0; i < this.layout.layerCount; i++) {
+        present.keys.push(this.#extended(past.keys[i], newKeys[i], B, past.length, input.seqLength));
+        present.values.push(this.#extended(past.values[i], newValues[i], B, past.length, input.seqLength));
+      }
+      return { logits, present };
+    }
+    const out = await this.session.run(this.#feeds(input, past));
     for (let i = 0; i < this.layout.layerCount; i++) {
       present.keys.push(out[`present.${i}.key`] as ort.Tensor);
       present.values.push(out[`present.${i}.value`] as ort.Tensor);
     }
     return { logits: out.logits.data as Float32Array, present };
+  }
+
+  /** present = past [B, H, P, hd] followed by the new columns [B, H, S, hd] (what the graph's Concat makes). */
+  #extended(past: ort.Tensor, added: Float32Array, B: number, P: number, S: number): ort.Tensor {
+    const { kvHeads: H, headDim: hd } = this.layout;
+    if (P === 0) return new ort.Tensor("float32", added, [B, H, S, hd]);
+    const from = past.data as Float32Array;
+    const data = new Float32Array(B * H * (P + S) * hd);
+    for (let bh = 0; bh < B * H; bh++) {
+      data.set(from.subarray(bh * P * hd, (bh + 1) * P * hd), bh * (P + S) * hd);
+      data.set(added.subarray(bh * S * hd, (bh + 1) * S * hd), (bh * (P + S) + P) * hd);
+    }
+    return new ort.Tensor("float32", data, [B, H, P + S, hd]);
   }
 
   /**
@@ -100,6 +144,10 @@ export class DecoderSession {
     if (!this.layout.providesNewKeyValues) {
       throw new DecoderLayoutError("decoder graph has no new_key_values outputs");
     }
+    return await this.#runNew(input, input.past);
+  }
+
+  async #runNew(input: ForwardInput, past: KvCache): Promise<ForwardNewResult> {
     this.#newFetches ??= [
       "logits",
       ...Array.from({ length: this.layout.layerCount }, (_, i) => [
@@ -107,7 +155,7 @@ export class DecoderSession {
         `new_key_values.${i}.value`,
       ]).flat(),
     ];
-    const out = await this.session.run(this.#feeds(input, input.past), this.#newFetches);
+    const out = await this.session.run(this.#feeds(input, past), this.#newFetches);
     const result: ForwardNewResult = { logits: out.logits.data as Float32Array, newKeys: [], newValues: [] };
     for (let i = 0; i < this.layout.layerCount; i++) {
       result.newKeys.push(out[`new_key_values.${i}.key`].data as Float32Array);
@@ -137,6 +185,23 @@ export class DecoderSession {
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+/**
+ * The model without its present.* outputs, when it outputs new_key_values.* for each layer that
+ * has a present output and keeps its weights inside the file; else undefined.
+ */
+function withoutPresent(model: Uint8Array): Uint8Array | undefined {
+  let outputs: string[];
+  try {
+    outputs = graphOutputNames(model);
+  } catch {
+    return undefined; // not a readable model: let onnxruntime report it
+  }
+  const present = outputs.filter((name) => /^present\.\d+\.(key|value)$/.test(name));
+  const covered = present.every((name) => outputs.includes(name.replace(/^present\./, "new_key_values.")));
+  if (present.length === 0 || !covered || usesExternalData(model)) return undefined;
+  return dropOutputs(model, (name) => present.includes(name));
 }
 
 function readLayout(session: ort.InferenceSession): DecoderLayout {

@@ -109,16 +109,8 @@ export class KvSlab {
     const { kvHeads: H, headDim: hd, layerCount } = this.layout;
     const C = this.#capacity;
     for (let layer = 0; layer < layerCount; layer++) {
-      for (
-        const [from, to] of [[newKeys[layer], this.#keys[layer]], [newValues[layer], this.#values[layer]]]
-      ) {
-        for (let r = 0; r < lengths.length; r++) {
-          for (let h = 0; h < H; h++) {
-            const bh = r * H + h;
-            to.set(from.subarray(bh * hd, (bh + 1) * hd), (bh * C + lengths[r]) * hd);
-          }
-        }
-      }
+      copyColumns(newKeys[layer], this.#keys[layer], lengths, H, C, hd);
+      copyColumns(newValues[layer], this.#values[layer], lengths, H, C, hd);
     }
   }
 
@@ -157,5 +149,25 @@ export class KvSlab {
     this.#values = Array.from({ length: layerCount }, (_, i) => resize(this.#values[i]));
     this.#capacity = capacity;
     this.#rowCapacity = rowCapacity;
+  }
+}
+
+/** Row r's new column of every head ([B, H, 1, hd] in `from`) into column lengths[r] of `to`. */
+function copyColumns(
+  from: Float32Array,
+  to: Float32Array,
+  lengths: readonly number[],
+  H: number,
+  C: number,
+  hd: number,
+): void {
+  // A plain loop: subarray + set per (row, head) costs more than copying hd floats.
+  for (let r = 0; r < lengths.length; r++) {
+    for (let h = 0; h < H; h++) {
+      const bh = r * H + h;
+      const source = bh * hd;
+      const target = (bh * C + lengths[r]) * hd;
+      for (let k = 0; k < hd; k++) to[target + k] = from[source + k];
+    }
   }
 }

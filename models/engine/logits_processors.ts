@@ -15,7 +15,7 @@
  * @module
  */
 import type { Rng } from "../random.ts";
-import { kthLargest, nucleus } from "./selection.ts";
+import { kthLargest, nucleus, scaledNucleusIndices } from "./selection.ts";
 import type { SamplingParams } from "./types.ts";
 
 /** Transforms one row of logits [V] in place; `counts` holds the candidate's generated token counts. */
@@ -48,15 +48,22 @@ export function topKProcessor(k: number): LogitsProcessor {
   };
 }
 
+/** A top-p processor, with its parameters so that `chooseToken` can sample its nucleus directly. */
+export interface TopPProcessor extends LogitsProcessor {
+  readonly topP: number;
+  readonly temperature: number;
+}
+
 /**
  * Keeps the smallest most-likely set whose mass under softmax(logits / temperature) reaches p;
  * the rest become −Infinity (the logits themselves stay at temperature 1).
  */
-export function topPProcessor(p: number, temperature = 1): LogitsProcessor {
-  return (logits) => {
+export function topPProcessor(p: number, temperature = 1): TopPProcessor {
+  const processor: LogitsProcessor = (logits) => {
     const keep = nucleus(softmax(logits, undefined, 1 / temperature), p);
     for (let i = 0; i < logits.length; i++) if (keep[i] === 0) logits[i] = -Infinity;
   };
+  return Object.assign(processor, { topP: p, temperature });
 }
 
 /**
@@ -79,6 +86,9 @@ export function buildProcessorChain(params: SamplingParams, tokenizerSize = Infi
 /**
  * Chooses the next token from raw logits [V] (left untouched): runs the chain on `scratch` and
  * takes the argmax (temperature 0, no random draw) or samples softmax(processed / T) with one draw.
+ * A chain ending in top-p at the sampling temperature is sampled from its nucleus directly
+ * (`sampleNucleus`): the same token for the same `rng` state as running the processor and then
+ * `sampleSoftmax`, with one exp pass over the row instead of two.
  *
  * @example
  * ```ts
@@ -100,10 +110,73 @@ export function chooseToken(
   rng: Rng,
   scratch: Float32Array,
 ): number {
-  scratch.set(logits);
-  for (const processor of chain) processor(scratch, counts);
+  const last = chain.at(-1) as Partial<TopPProcessor> | undefined;
+  const fused = params.temperature > 0 && last?.topP !== undefined && last.temperature === params.temperature;
+  const end = fused ? chain.length - 1 : chain.length;
+  // sampleNucleus only reads its row: with nothing before top-p it samples the raw logits, uncopied.
+  const row = fused && end === 0 ? logits : scratch;
+  if (row === scratch) scratch.set(logits);
+  for (let i = 0; i < end; i++) chain[i](scratch, counts);
   if (params.temperature <= 0) return argmax(scratch);
+  if (fused) return sampleNucleus(row, last.topP!, 1 / params.temperature, rng);
   return sampleSoftmax(scratch, 1 / params.temperature, rng);
+}
+
+/** Buffers `sampleNucleus` reuses across calls (sampling is synchronous: one user at a time). */
+let nucleusWork = { weights: new Float64Array(0), ids: new Int32Array(0) };
+
+/**
+ * Draws from the top-p nucleus of softmax(logits · scale) with one draw: exactly what
+ * `topPProcessor(p, 1 / scale)` followed by `sampleSoftmax(logits, scale, rng)` draws, with one
+ * exp pass instead of two. The nucleus comes from the unnormalised exps and 1 / their sum (the
+ * probabilities softmax would store), and the float32 weights, their sum and the cumulative
+ * scan run over the nucleus's ids (ascending, as the full scan meets them), not the whole row.
+ * `logits` [V] is left as it was.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Rng } from "../random.ts";
+ * assert.equal(sampleNucleus(Float32Array.of(0, 9, 1), 0.5, 1, new Rng(3)), 1);
+ * ```
+ */
+export function sampleNucleus(logits: Float32Array, p: number, scale: number, rng: Rng): number {
+  const V = logits.length;
+  if (nucleusWork.ids.length < V) nucleusWork = { weights: new Float64Array(V), ids: new Int32Array(V) };
+  const { weights, ids } = nucleusWork;
+  let max = -Infinity;
+  for (let i = 0; i < V; i++) if (logits[i] > max) max = logits[i];
+  let sum = 0;
+  for (let i = 0; i < V; i++) {
+    const weight = Math.exp((logits[i] - max) * scale); // as softmax computes it
+    weights[i] = weight;
+    sum += weight;
+  }
+  const count = scaledNucleusIndices(weights.subarray(0, V), 1 / sum, p, ids);
+  // sampleSoftmax's own max: over the nucleus (the rest is −Infinity by then).
+  let keptMax = -Infinity;
+  for (let j = 0; j < count; j++) if (logits[ids[j]] > keptMax) keptMax = logits[ids[j]];
+  if (!(keptMax > -Infinity && keptMax < Infinity)) {
+    throw new RangeError(`cannot sample from logits with max ${keptMax}`);
+  }
+  let total = 0;
+  let lastPositive = 0;
+  for (let j = 0; j < count; j++) {
+    const i = ids[j];
+    // sampleSoftmax's float32 weight; the same exp as above when the maxima agree (they do: the
+    // most likely entry is always in the nucleus).
+    const weight = Math.fround(keptMax === max ? weights[i] : Math.exp((logits[i] - keptMax) * scale));
+    weights[j] = weight; // j ≤ i: entries still to read are not overwritten
+    total += weight;
+    if (weight > 0) lastPositive = i;
+  }
+  const target = rng.nextFloat() * total;
+  let cumulative = 0;
+  for (let j = 0; j < count && ids[j] < lastPositive; j++) {
+    cumulative += weights[j];
+    if (target < cumulative) return ids[j];
+  }
+  return lastPositive;
 }
 
 /**

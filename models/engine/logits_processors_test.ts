@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { Rng } from "../random.ts";
-import { buildProcessorChain, chooseToken, softmax } from "./logits_processors.ts";
-import { kthLargest, nucleus, topIndices } from "./selection.ts";
+import { buildProcessorChain, chooseToken, sampleSoftmax, softmax } from "./logits_processors.ts";
+import { kthLargest, nucleus, nucleusIndices, scaledNucleusIndices, topIndices } from "./selection.ts";
 import { samplingParams } from "./_test_model.ts";
 import type { SamplingParams } from "./types.ts";
 
@@ -113,5 +113,87 @@ Deno.test("topIndices, kthLargest and nucleus agree with sorting, ties to the lo
       [...keep.keys()].filter((i) => keep[i] === 1),
       order.slice(0, cut).sort((a, b) => a - b),
     );
+  }
+});
+
+/** The unfused choice: every processor of the chain (top-p writes −Infinity), then `sampleSoftmax`. */
+function unfusedChoice(
+  row: Float32Array,
+  params: SamplingParams,
+  tokenCounts: Map<number, number>,
+  rng: Rng,
+) {
+  const scratch = Float32Array.from(row);
+  for (const processor of buildProcessorChain(params)) processor(scratch, tokenCounts);
+  return sampleSoftmax(scratch, 1 / params.temperature, rng);
+}
+
+Deno.test("top-p sampling from the nucleus draws the same token and leaves the same state as the unfused chain", () => {
+  const source = new Rng(21);
+  const V = 512;
+  const rows = [
+    ...Array.from(
+      { length: 40 },
+      (_, r) => Float32Array.from({ length: V }, () => source.normal(0, 1 + r / 4)),
+    ),
+    // coarse values: many ties, also at the nucleus's cut
+    ...Array.from(
+      { length: 20 },
+      () => Float32Array.from({ length: V }, () => Math.round(source.normal(0, 2))),
+    ),
+    // peaked, and rows with removed entries
+    Float32Array.from({ length: V }, (_, i) => (i === 7 ? 40 : source.normal(0, 1))),
+    Float32Array.from({ length: V }, (_, i) => (i % 3 === 0 ? -Infinity : source.normal(0, 3))),
+    Float32Array.from({ length: V }, () => 0.5),
+  ];
+  const settings: Partial<SamplingParams>[] = [
+    { temperature: 0.8, topP: 0.95 },
+    { temperature: 1, topP: 0.5 },
+    { temperature: 0.3, topP: 0.999999 },
+    { temperature: 1.7, topP: 0.9, topK: 40 },
+    { temperature: 0.9, topP: 0.7, frequencyPenalty: 0.5, presencePenalty: 0.3 },
+    { temperature: 1.2, topP: 0 },
+  ];
+  const tokenCounts = new Map([[3, 2], [100, 1]]);
+  const scratch = new Float32Array(V);
+  let draws = 0;
+  for (const overrides of settings) {
+    const params = samplingParams(overrides);
+    const chain = buildProcessorChain(params);
+    for (const [r, row] of rows.entries()) {
+      const untouched = Float32Array.from(row);
+      const fused = new Rng(1000 + r);
+      const unfused = new Rng(1000 + r);
+      for (let i = 0; i < 5; i++) {
+        const expected = unfusedChoice(row, params, tokenCounts, unfused);
+        const actual = chooseToken(row, chain, tokenCounts, params, fused, scratch);
+        assert.equal(actual, expected, `${JSON.stringify(overrides)} row ${r} draw ${i}`);
+        draws++;
+      }
+      assert.deepEqual(fused.state(), unfused.state(), "one draw per token either way");
+      assert.deepEqual(row, untouched, "raw logits are left untouched");
+    }
+  }
+  assert.equal(draws, settings.length * rows.length * 5);
+});
+
+Deno.test("scaledNucleusIndices of weights and 1 / their sum equals the nucleus of the stored softmax", () => {
+  const source = new Rng(8);
+  for (let r = 0; r < 30; r++) {
+    const weights = Float64Array.from(
+      { length: 300 },
+      () => Math.exp(Math.round(source.normal(0, 3) * 4) / 4),
+    );
+    const sum = weights.reduce((a, b) => a + b, 0);
+    const probabilities = weights.map((w) => w * (1 / sum));
+    for (const p of [0, 0.3, 0.9, 0.99, 1]) {
+      const [scaled, plain] = [new Int32Array(300), new Int32Array(300)];
+      const count = scaledNucleusIndices(weights, 1 / sum, p, scaled);
+      assert.deepEqual([...scaled.subarray(0, count)], [
+        ...plain.subarray(0, nucleusIndices(probabilities, p, plain)),
+      ]);
+      const keep = nucleus(probabilities, p);
+      assert.deepEqual([...scaled.subarray(0, count)], [...keep.keys()].filter((i) => keep[i] === 1));
+    }
   }
 });

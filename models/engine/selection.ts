@@ -86,7 +86,40 @@ export function kthLargest(values: ArrayLike<number>, k: number): number {
  */
 export function nucleus(probabilities: ArrayLike<number>, mass: number): Uint8Array {
   const keep = new Uint8Array(probabilities.length);
-  const sorted = nucleusCandidates(probabilities, mass).sort(); // ascending
+  const ids = new Int32Array(probabilities.length);
+  const count = nucleusIndices(probabilities, mass, ids);
+  for (let j = 0; j < count; j++) keep[ids[j]] = 1;
+  return keep;
+}
+
+/**
+ * The nucleus of `nucleus` as ids in ascending order, written to the front of `into` (length ≥
+ * the row's); returns how many. Samplers then work on these few ids instead of the whole row.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const into = new Int32Array(4);
+ * assert.equal(nucleusIndices(Float64Array.of(0.1, 0.5, 0.3, 0.1), 0.7, into), 2);
+ * assert.deepEqual([...into.subarray(0, 2)], [1, 2]);
+ * ```
+ */
+export function nucleusIndices(probabilities: ArrayLike<number>, mass: number, into: Int32Array): number {
+  return scaledNucleusIndices(probabilities, 1, mass, into);
+}
+
+/**
+ * `nucleusIndices` of the probabilities weights[i] · normaliser (each product rounded as a
+ * float64 multiply would store it), without writing them out: softmax samplers pass the
+ * unnormalised exps and 1 / their sum, and save a pass over the row.
+ */
+export function scaledNucleusIndices(
+  weights: ArrayLike<number>,
+  normaliser: number,
+  mass: number,
+  into: Int32Array,
+): number {
+  const sorted = nucleusCandidates(weights, normaliser, mass).sort(); // ascending
   let taken = 0;
   let total = 0;
   let cut = 0;
@@ -96,45 +129,48 @@ export function nucleus(probabilities: ArrayLike<number>, mass: number): Uint8Ar
     cut = sorted[i];
     if (total >= mass) break;
   }
-  if (taken === 0) return keep;
-  let tiesAllowed = taken;
-  for (let i = 0; i < probabilities.length; i++) {
-    if (probabilities[i] > cut) {
-      keep[i] = 1;
+  if (taken === 0) return 0;
+  // Every entry above the cut is a candidate (the cut is at or above the candidates' floor).
+  let above = 0;
+  for (let i = sorted.length - 1; i >= 0 && sorted[i] > cut; i--) above++;
+  let tiesAllowed = taken - above; // ≥ 1: the cut value itself
+  let count = 0;
+  for (let i = 0; i < weights.length; i++) {
+    const probability = weights[i] * normaliser;
+    if (probability > cut) into[count++] = i;
+    else if (probability === cut && tiesAllowed > 0) {
+      into[count++] = i;
       tiesAllowed--;
     }
   }
-  for (let i = 0; i < probabilities.length && tiesAllowed > 0; i++) {
-    if (probabilities[i] === cut) {
-      keep[i] = 1;
-      tiesAllowed--;
-    }
-  }
-  return keep;
+  return count;
 }
 
 /**
  * The values of every entry ≥ a floor chosen so that their total reaches `mass` (the nucleus is
  * a most-likely prefix, so it lies within them): floors max·2^−4, 2^−8, 2^−16, 2^−32, then all
- * positive entries. Peaked distributions keep a few entries to sort instead of V.
+ * positive entries. Peaked distributions keep a few entries to sort instead of V. (One simple
+ * pass per floor beats one pass with a branch per floor: the branches mispredict.)
  */
-function nucleusCandidates(probabilities: ArrayLike<number>, mass: number): Float64Array {
-  let max = 0;
-  for (let i = 0; i < probabilities.length; i++) if (probabilities[i] > max) max = probabilities[i];
+function nucleusCandidates(weights: ArrayLike<number>, normaliser: number, mass: number): Float64Array {
+  let maxWeight = 0;
+  for (let i = 0; i < weights.length; i++) if (weights[i] > maxWeight) maxWeight = weights[i];
+  const max = maxWeight * normaliser; // rounding is monotone: the largest probability
   for (const shift of [4, 8, 16, 32, Infinity]) {
     const floor = shift === Infinity ? Number.MIN_VALUE : max * 2 ** -shift;
     let total = 0;
     let count = 0;
-    for (let i = 0; i < probabilities.length; i++) {
-      if (probabilities[i] >= floor) {
-        total += probabilities[i];
-        count++;
-      }
+    for (let i = 0; i < weights.length; i++) {
+      const probability = weights[i] * normaliser;
+      const passes = probability >= floor;
+      total += passes ? probability : 0; // + 0 leaves the total as it is
+      count += passes ? 1 : 0;
     }
     if (total < mass && shift !== Infinity) continue;
     const values = new Float64Array(count);
-    for (let i = 0, j = 0; i < probabilities.length; i++) {
-      if (probabilities[i] >= floor) values[j++] = probabilities[i];
+    for (let i = 0, j = 0; j < count; i++) {
+      const probability = weights[i] * normaliser;
+      if (probability >= floor) values[j++] = probability;
     }
     return values;
   }
