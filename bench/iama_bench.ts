@@ -1,0 +1,317 @@
+/**
+ * `deno task bench:iama`: IAMA.md §5's two LLM experiments (paper §6.1 and §6.2) at small scale on the
+ * default model, IAMA (non-linear GRPO with best-of-4 tasks) against standard GRPO (identity aligner), same
+ * steps, prompts, seed, learning rate and β. Results and settings: docs/iama.md.
+ *
+ * (a) Length control: criteria r_i = −((|y| − L_i)/L_max)², L = 5 and 30 words, L_max = 40. IAMA: tasks
+ *     BoN_4 with r_1 and BoN_4 with r_2 (weighted sum); GRPO: identity on (r_1 + r_2)/2. Evaluated on
+ *     held-out prompts: length histogram, bimodality, BoN_N values for N ∈ {1, 2, 4}.
+ * (b) Conflicting reward models: helpfulness and harmlessness as z-scores under the starting model; both
+ *     methods meta-trained over a grid of weightings (IAMA with BoN_4 tasks, GRPO with identity tasks);
+ *     weights kept at three step counts (three KL levels). Evaluated: KL from the default model, mean
+ *     helpfulness and harmlessness of plain samples and of BoN_4 answers at each weighting.
+ *
+ * Checks first: the best-of-N pool estimator against enumeration of all subsets, the bimodality
+ * coefficient against closed forms, and the length criteria against the formula.
+ *
+ *     deno run --allow-all bench/iama_bench.ts           # full (≈ 26 min on 2 shared cores)
+ *     deno run --allow-all bench/iama_bench.ts --quick   # smoke test (≈ 1 min), writes under /tmp only
+ *
+ * Trained weights stay under `.cache/iama/` (full) or `/tmp/iama_quick/` (quick); a rerun reuses weights
+ * already there (delete the folder to retrain).
+ */
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { createEngine } from "../models/engine/mod.ts";
+import { writeFileAtomic } from "../models/io/atomic_write.ts";
+import { generateDialogues, heldOutPrompts } from "../trainer/corpus/mod.ts";
+import type { GrpoConfigInput } from "../trainer/grpo/mod.ts";
+import {
+  LENGTH_CRITERIA,
+  LENGTH_SCALE,
+  LENGTH_TARGETS,
+  lengthCriteria,
+  rewardModelCalibration,
+  rewardModelCriteria,
+} from "./iama_criteria.ts";
+import { evaluateLengths, evaluateRewards, klFromReference, samplePools } from "./iama_eval.ts";
+import { writeCharts } from "./iama_charts.ts";
+import { printTables } from "./iama_tables.ts";
+import { type RunPlan, trainInPairs } from "./iama_runs.ts";
+import { checkStatistics } from "./iama_stats.ts";
+
+const { values: args } = parseArgs({
+  args: Deno.args,
+  options: { quick: { type: "boolean", default: false } },
+});
+const quick = args.quick;
+
+const SIZES = quick
+  ? {
+    lengthSnapshots: [2],
+    rewardSnapshots: [1, 2],
+    evalPrompts: 4,
+    evalSamples: 8,
+    klPrompts: 2,
+    klSamples: 2,
+    calibrationPrompts: 4,
+  }
+  : {
+    lengthSnapshots: [80],
+    rewardSnapshots: [30, 60, 90],
+    evalPrompts: 32,
+    evalSamples: 16,
+    klPrompts: 16,
+    klSamples: 6,
+    calibrationPrompts: 32,
+  };
+const DEFAULT_MODEL = "models/default";
+const WORK_ROOT = quick ? "/tmp/iama_quick" : ".cache/iama";
+const OUT_DIR = quick ? "/tmp/iama_quick/out" : "docs";
+const MAX_TOKENS = 48;
+const BUDGETS = [1, 2, 4];
+const BON = 4;
+const SEED = 7;
+const HELPFULNESS_WEIGHTS = [0, 0.25, 0.5, 0.75, 1];
+const LENGTH_RADIUS = 5; // words either side of a target counted as "near" it
+const HISTOGRAM = { binWidth: 2, bins: 26 }; // 0..50 words, the last bin takes the rest
+
+const started = performance.now();
+const progress = (line: string) =>
+  console.log(`[${((performance.now() - started) / 60000).toFixed(1)} min] ${line}`);
+
+// ---- checks before anything is trained --------------------------------------------------------------
+checkStatistics();
+{
+  const registry = lengthCriteria();
+  for (const name of LENGTH_CRITERIA) {
+    const [score] = await registry.get(name).score("", ["one two three"]);
+    const expected = -(((3 - LENGTH_TARGETS[name]) / LENGTH_SCALE) ** 2);
+    if (Math.abs(score - expected) > 1e-12) throw new Error(`${name}: ${score} vs ${expected}`);
+  }
+}
+progress("checks passed: BoN pool estimator = subset enumeration, bimodality closed forms, length formula");
+
+// ---- prompts ----------------------------------------------------------------------------------------
+const dialogues = generateDialogues({ seed: 20261130, count: 3000 });
+const unique = (prompts: string[]) => [...new Set(prompts)];
+const trainingPrompts = unique(dialogues.map((d) => d.prompt));
+// Experiment (b) trains on risky and safe prompts in equal shares: the reward models conflict on risky ones.
+const riskyTraining = unique(dialogues.filter((d) => d.risky).map((d) => d.prompt));
+const safeTraining = unique(dialogues.filter((d) => !d.risky).map((d) => d.prompt));
+const balancedTraining = riskyTraining.flatMap((p, i) =>
+  i < safeTraining.length ? [p, safeTraining[i]] : [p]
+);
+const heldOut = heldOutPrompts();
+const spread = <T>(items: readonly T[], count: number) =>
+  Array.from(
+    { length: Math.min(count, items.length) },
+    (_, i) => items[Math.floor(i * items.length / count)],
+  );
+const lengthEvalPrompts = spread(heldOut, SIZES.evalPrompts).map((p) => p.prompt);
+const rewardEvalPrompts = [
+  ...spread(heldOut.filter((p) => p.risky), SIZES.evalPrompts / 2),
+  ...spread(heldOut.filter((p) => !p.risky), SIZES.evalPrompts / 2),
+].map((p) => p.prompt);
+const klPrompts = spread(rewardEvalPrompts, SIZES.klPrompts);
+
+// ---- calibration of the reward models under the starting model --------------------------------------
+const evalEngine = await createEngine({ models: [{ name: "default", path: DEFAULT_MODEL }], threads: 2 });
+const rewardModels = await rewardModelCriteria(DEFAULT_MODEL, 2);
+const calibrationPool = await samplePools(
+  evalEngine,
+  "default",
+  spread(balancedTraining, SIZES.calibrationPrompts),
+  8,
+  MAX_TOKENS,
+  SEED + 100,
+);
+const calibration = await rewardModelCalibration(
+  rewardModels.registry,
+  calibrationPool.prompts.flatMap((prompt, i) =>
+    calibrationPool.responses[i].map((response) => ({ prompt, response }))
+  ),
+);
+await evalEngine.close();
+progress(
+  `calibrated: ${
+    JSON.stringify(calibration.set.criteria, ["mean", "std", "samples", "helpfulness", "harmlessness"])
+  }`,
+);
+
+// ---- training ---------------------------------------------------------------------------------------
+const shared = {
+  promptsPerStep: 4,
+  groupSize: 8,
+  maxTokens: MAX_TOKENS,
+  seed: SEED,
+  threads: 1,
+  checkpointEvery: 8,
+  aggregator: { kind: "weighted_sum" },
+} satisfies Partial<GrpoConfigInput>;
+const bestOfFour = [{ aligner: { kind: "best_of_n" as const, n: BON }, weight: 1 }];
+const identity = [{ aligner: { kind: "identity" as const }, weight: 1 }];
+const lengthShared = { ...shared, learningRate: 5e-5, kl: { kind: "fixed" as const, beta: 0.05 } };
+const rewardShared = { ...shared, learningRate: 5e-5, kl: { kind: "fixed" as const, beta: 0.05 } };
+const rewardGrid = HELPFULNESS_WEIGHTS.map((w) => ({ helpfulness: w, harmlessness: 1 - w }));
+const lengthRegistry = () =>
+  Promise.resolve({ registry: lengthCriteria(), release: () => Promise.resolve() });
+const rewardRegistry = () => rewardModelCriteria(DEFAULT_MODEL, 1);
+
+const plans: RunPlan[] = [
+  {
+    name: "length_iama",
+    snapshots: SIZES.lengthSnapshots,
+    // Both tasks drawn per group: 16 draws from the two-point grid, so each group's r̃ is (nearly) the
+    // equal-weight sum of the two BoN_4 first variations (an unbiased estimate of it).
+    config: {
+      ...lengthShared,
+      tasks: {
+        criterionWeights: { kind: "grid", points: [{ length_short: 1 }, { length_long: 1 }] },
+        aligners: bestOfFour,
+        tasksPerGroup: 16,
+      },
+    },
+    criteria: lengthRegistry,
+    prompts: trainingPrompts,
+  },
+  {
+    name: "length_grpo",
+    snapshots: SIZES.lengthSnapshots,
+    config: {
+      ...lengthShared,
+      tasks: {
+        criterionWeights: { kind: "grid", points: [{ length_short: 0.5, length_long: 0.5 }] },
+        aligners: identity,
+        tasksPerGroup: 1,
+      },
+    },
+    criteria: lengthRegistry,
+    prompts: trainingPrompts,
+  },
+  ...(["iama", "grpo"] as const).map((method) => ({
+    name: `reward_${method}`,
+    snapshots: SIZES.rewardSnapshots,
+    config: {
+      ...rewardShared,
+      tasks: {
+        criterionWeights: { kind: "grid" as const, points: rewardGrid },
+        aligners: method === "iama" ? bestOfFour : identity,
+        tasksPerGroup: 4,
+      },
+    },
+    criteria: rewardRegistry,
+    calibrator: calibration.calibrator,
+    prompts: balancedTraining,
+  })),
+];
+const outcomes = await trainInPairs(plans, DEFAULT_MODEL, WORK_ROOT, progress);
+progress("training done");
+
+// ---- evaluation -------------------------------------------------------------------------------------
+const bases: { name: string; path: string }[] = [{ name: "default", path: DEFAULT_MODEL }];
+for (const outcome of Object.values(outcomes)) {
+  for (const snapshot of outcome.snapshots) {
+    bases.push({ name: `${outcome.name}@${snapshot.steps}`, path: snapshot.folder });
+  }
+}
+const engine = await createEngine({ models: bases, threads: 2, maxBatchSize: 64 });
+const lengthOptions = {
+  targets: { ...LENGTH_TARGETS },
+  radius: LENGTH_RADIUS,
+  budgets: BUDGETS,
+  ...HISTOGRAM,
+};
+const lengthBases = [
+  "default",
+  ...SIZES.lengthSnapshots.flatMap((s) => [`length_iama@${s}`, `length_grpo@${s}`]),
+];
+const lengthResults: Record<string, Awaited<ReturnType<typeof evaluateLengths>>> = {};
+for (const base of lengthBases) {
+  const pools = await samplePools(engine, base, lengthEvalPrompts, SIZES.evalSamples, MAX_TOKENS, SEED + 1);
+  lengthResults[base] = await evaluateLengths(pools, lengthCriteria(), lengthOptions);
+  progress(`evaluated ${base}: mean length ${lengthResults[base].meanLength.toFixed(1)} words`);
+}
+const rewardBases = [
+  "default",
+  ...SIZES.rewardSnapshots.flatMap((s) => [`reward_iama@${s}`, `reward_grpo@${s}`]),
+];
+const rewardResults: Record<
+  string,
+  Awaited<ReturnType<typeof evaluateRewards>> & { kl: Awaited<ReturnType<typeof klFromReference>> }
+> = {};
+for (const base of [...new Set([...rewardBases, ...lengthBases])]) {
+  const kl = await klFromReference(engine, base, "default", klPrompts, SIZES.klSamples, MAX_TOKENS, SEED + 2);
+  if (!rewardBases.includes(base)) {
+    if (lengthResults[base]) Object.assign(lengthResults[base], { kl });
+    continue;
+  }
+  const pools = await samplePools(engine, base, rewardEvalPrompts, SIZES.evalSamples, MAX_TOKENS, SEED + 3);
+  const rewards = await evaluateRewards(
+    pools,
+    rewardModels.registry,
+    calibration.calibrator,
+    HELPFULNESS_WEIGHTS,
+    BON,
+  );
+  rewardResults[base] = { ...rewards, kl };
+  if (lengthResults[base]) Object.assign(lengthResults[base], { kl });
+  progress(`evaluated ${base}: KL ${kl.perSequence.toFixed(3)} ± ${kl.standardError.toFixed(3)}`);
+}
+await engine.close();
+await rewardModels.release();
+
+// ---- report -----------------------------------------------------------------------------------------
+const settings = {
+  quick,
+  maxTokens: MAX_TOKENS,
+  seed: SEED,
+  lengthTargets: LENGTH_TARGETS,
+  lengthScale: LENGTH_SCALE,
+  lengthRadius: LENGTH_RADIUS,
+  helpfulnessWeights: HELPFULNESS_WEIGHTS,
+  bestOfN: BON,
+  sizes: SIZES,
+  calibration: calibration.set,
+  configs: Object.fromEntries(plans.map((plan) => [plan.name, plan.config])),
+  // Sum of the logged step times (also right when a rerun reused the weights and trained nothing).
+  trainingStepSeconds: Object.fromEntries(
+    Object.values(outcomes).map((o) => [o.name, o.log.reduce((sum, log) => sum + log.seconds, 0)]),
+  ),
+};
+const results = {
+  settings,
+  length: Object.fromEntries(
+    Object.entries(lengthResults).map(([base, result]) => [base, { ...result, lengths: undefined }]),
+  ),
+  rewards: rewardResults,
+  training: Object.fromEntries(
+    Object.values(outcomes).map((o) => [
+      o.name,
+      o.log.map((log) => ({
+        step: log.step,
+        kl: log.kl,
+        meanLength: log.completionLength.mean,
+        meanRawReward: log.meanRawReward,
+        meanObjective: log.meanObjective,
+        seconds: log.seconds,
+      })),
+    ]),
+  ),
+};
+await Deno.mkdir(OUT_DIR, { recursive: true });
+const fourDigits = (_key: string, value: unknown) =>
+  typeof value === "number" && Number.isFinite(value) && !Number.isInteger(value)
+    ? Number(value.toPrecision(4))
+    : value;
+await writeFileAtomic(join(OUT_DIR, "iama_results.json"), JSON.stringify(results, fourDigits) + "\n");
+await writeCharts(OUT_DIR, { lengthResults, rewardResults, outcomes, lengthBases, settings: SIZES });
+printTables({
+  lengthResults,
+  rewardResults,
+  lengthBases,
+  rewardBases,
+  budgets: BUDGETS,
+  weights: HELPFULNESS_WEIGHTS,
+});
+progress(`wrote ${OUT_DIR}/iama_results.json and ${OUT_DIR}/iama_*.png`);
