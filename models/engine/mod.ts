@@ -27,6 +27,7 @@ export * from "./errors.ts";
 export type * from "./types.ts";
 export type { ModelSpec } from "./model_info.ts";
 export { MAX_LOGPROB_ALTERNATIVES } from "./validate_request.ts";
+export { policySampling } from "./policy_sampling.ts";
 
 /** Options of {@link createEngine}. */
 export interface EngineOptions {

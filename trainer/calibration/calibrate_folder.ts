@@ -16,6 +16,7 @@ import {
   type QualityCurves,
   saveQualityCurves,
 } from "../../aligners/quality_curves/mod.ts";
+import { policySampling } from "../../models/engine/policy_sampling.ts";
 import type { GenerationEngine } from "../../models/engine/types.ts";
 import { renderPrompt } from "../default_model/chat_format.ts";
 import {
@@ -68,16 +69,7 @@ export async function calibrateModelFolder(
     criteria: names,
     prompts,
     samplesPerPrompt: options.samplesPerPrompt ?? 16,
-    sampling: {
-      temperature: 1,
-      topP: 1,
-      topK: 0,
-      presencePenalty: 0,
-      frequencyPenalty: 0,
-      maxTokens: options.maxTokens ?? CALIBRATION_MAX_TOKENS,
-      stop: [],
-      ignoreEos: false,
-    },
+    sampling: policySampling(options.maxTokens ?? CALIBRATION_MAX_TOKENS),
     seed: options.seed ?? 1,
     weightings,
     signal: options.signal,

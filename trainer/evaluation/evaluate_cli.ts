@@ -24,7 +24,7 @@ import type { GenerationEngine } from "../../models/engine/types.ts";
 import { writeFileAtomic } from "../../models/io/atomic_write.ts";
 import { EvaluationGridSchema } from "./grid.ts";
 import { evaluateCandidate } from "./evaluate.ts";
-import { policySampling } from "./kl.ts";
+import { policySampling } from "../../models/engine/policy_sampling.ts";
 import { decidePromotion } from "./promotion.ts";
 import { type EvaluationPrompt, evaluationPrompts } from "./prompts.ts";
 

@@ -15,6 +15,7 @@
  * @module
  */
 import type { GenerationEngine, SamplingParams } from "../../models/engine/types.ts";
+import { policySampling } from "../../models/engine/policy_sampling.ts";
 import { Rng } from "../../models/random.ts";
 
 /** The estimate, in nats. */
@@ -50,21 +51,6 @@ export interface EstimateKlOptions {
 
 /** Stream of the KL sampling seeds (`new Rng(seed, KL_STREAM).fork(request)`), apart from the aligners'. */
 const KL_STREAM = 0x4b4c;
-
-/** Sampling of π itself: temperature 1, nothing truncated or penalised. */
-export function policySampling(maxTokens: number, seed: number): SamplingParams {
-  return {
-    temperature: 1,
-    topP: 1,
-    topK: 0,
-    presencePenalty: 0,
-    frequencyPenalty: 0,
-    maxTokens,
-    stop: [],
-    ignoreEos: false,
-    seed,
-  };
-}
 
 /**
  * Σ_t log p_model(response_t | prompt, response_<t) from the engine's prompt log-probs.

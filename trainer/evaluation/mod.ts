@@ -33,7 +33,6 @@ export {
   estimateKl,
   type EstimateKlOptions,
   type KlEstimate,
-  policySampling,
   responseLogprob,
   sampleResponses,
   summarizeLogRatios,

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { FinishReason, GenerationEngine, SamplingParams } from "../../models/engine/mod.ts";
+import { type FinishReason, type GenerationEngine, policySampling } from "../../models/engine/mod.ts";
 
 /** One sampled completion: its tokens (with the end-of-sequence token when it ended on one) and text. */
 export interface Completion {
@@ -27,31 +27,6 @@ export interface RolloutRequest {
   prompt: string;
   renderedPrompt: string;
   seed: number;
-}
-
-/**
- * Sampling that draws from π unchanged.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { policySampling } from "./rollouts.ts";
- * const sampling = policySampling(48, 7);
- * assert.deepEqual([sampling.temperature, sampling.topP, sampling.topK], [1, 1, 0]);
- * ```
- */
-export function policySampling(maxTokens: number, seed: number): SamplingParams {
-  return {
-    temperature: 1,
-    topP: 1,
-    topK: 0,
-    presencePenalty: 0,
-    frequencyPenalty: 0,
-    maxTokens,
-    stop: [],
-    ignoreEos: false,
-    seed,
-  };
 }
 
 /**
