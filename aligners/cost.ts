@@ -10,7 +10,7 @@
  * Exact for a request that runs alone and generates `maxTokens` per candidate; an upper bound when
  * candidates stop early. {@link expectedCost} is the same accounting with the expected completion
  * lengths measured for the serving model (aligners/quality_curves), which is what the planner and the
- * receipts' predictions use.
+ * receipts' predictions use, and {@link expectedBlockwiseCost} its form for blockwise decoding.
  *
  * @module
  */
@@ -90,6 +90,76 @@ export function expectedCost(
     cost.forwardPasses += probability * (prefillPasses + Math.max(0, longest - 1));
     cost.generatedTokens += probability * size * lengths.meanTokens(params.maxTokens);
     if (scored) cost.rewardEvaluations += probability * size * params.criteriaCount;
+  }
+  return cost;
+}
+
+/** One block of blockwise decoding in expectation: see {@link ContinuationLengths.block}. */
+export interface BlockExpectation {
+  /** P(L > done): the block is drawn (the chosen answer has not ended before it). */
+  reached: number;
+  /** E[min(L − done, size); L > done]: a candidate's tokens in the block (mean over the k), weighted by `reached`. */
+  meanTokens: number;
+  /** P(L > done) · E[max over k candidates of min(L − done, size) | L > done]: its decode passes + 1. */
+  meanLongest: number;
+}
+
+/**
+ * Completion lengths continuing a committed prefix (blockwise decoding). L = min(completion length,
+ * maxTokens); a prefix of `done` tokens that has not ended is continued by k candidates whose lengths
+ * follow the law of L given L > done, independently of each other and of which candidate the scores
+ * pick (so the committed answer's length has the law of L: block b is drawn with probability P(L > b·T)).
+ */
+export interface ContinuationLengths {
+  block(k: number, done: number, size: number, maxTokens: number): BlockExpectation;
+}
+
+/**
+ * Expected compute of blockwise decoding (aligners/blockwise.ts): block b starts after done = b·T
+ * committed tokens, is one request of k candidates of at most size_b = min(T, limit − done) tokens on a
+ * prompt of P + done tokens, and is drawn only if the answer has not ended (limit = min(maxTokens,
+ * maxBlocks · T)):
+ *
+ *     forwardPasses     = Σ_b P(L > done_b) · (⌈(P + done_b) / chunk⌉ − 1) + longest_b
+ *     generatedTokens   = Σ_b k · E[min(L − done_b, size_b); L > done_b]
+ *     rewardEvaluations = Σ_b P(L > done_b) · k · criteriaCount
+ *
+ * With every length at maxTokens (fixed-length runs) this is blockwiseCost.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { expectedBlockwiseCost } from "./cost.ts";
+ * // Every answer runs to max_tokens: 2 blocks of 3 tokens, the second with 2 (blockwiseCost's example).
+ * const full = {
+ *   block: (_k: number, done: number, size: number, max: number) =>
+ *     done < max ? { reached: 1, meanTokens: size, meanLongest: size } : { reached: 0, meanTokens: 0, meanLongest: 0 },
+ * };
+ * const params = { promptTokens: 4, maxTokens: 5, criteriaCount: 1 };
+ * assert.deepEqual(expectedBlockwiseCost(params, 2, 3, Infinity, full), {
+ *   forwardPasses: 5,
+ *   generatedTokens: 10,
+ *   rewardEvaluations: 4,
+ * });
+ * ```
+ */
+export function expectedBlockwiseCost(
+  params: CostParams,
+  k: number,
+  blockTokens: number,
+  maxBlocks: number,
+  lengths: ContinuationLengths,
+): Cost {
+  const chunk = params.prefillChunkTokens ?? DEFAULT_PREFILL_CHUNK_TOKENS;
+  const limit = Math.min(params.maxTokens, maxBlocks * blockTokens);
+  const cost: Cost = { forwardPasses: 0, generatedTokens: 0, rewardEvaluations: 0 };
+  for (let done = 0; done === 0 || done < limit; done += blockTokens) {
+    const size = Math.min(blockTokens, limit - done);
+    const { reached, meanTokens, meanLongest } = lengths.block(k, done, size, params.maxTokens);
+    const prefillPasses = Math.max(1, Math.ceil((params.promptTokens + done) / chunk));
+    cost.forwardPasses += reached * (prefillPasses - 1) + meanLongest;
+    cost.generatedTokens += k * meanTokens;
+    cost.rewardEvaluations += reached * k * params.criteriaCount;
   }
   return cost;
 }

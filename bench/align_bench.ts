@@ -42,6 +42,8 @@ import {
   loadShippedRewardModels,
 } from "../aligners/criteria/mod.ts";
 import { completionLengths, loadQualityCurves, nearestWeighting } from "../aligners/quality_curves/mod.ts";
+import { committedLengths } from "../aligners/quality_curves/predict.ts";
+import { expectedBlockwiseCost } from "../aligners/cost.ts";
 import { renderPrompt } from "../trainer/default_model/chat_format.ts";
 import { DEFAULT_PALETTE, type LineSeries, writeLineChartPng } from "../trainer/report/line_chart.ts";
 import { benchPrompts, CALIBRATED_CRITERIA } from "../trainer/calibration/prompts.ts";
@@ -118,6 +120,8 @@ interface Row {
   spent: { tokens: number; passes: number; ms: number; wallMs: number; evaluations: number };
   predicted?: { tokens: number; passes: number; ms: number };
   upperBound: { tokens: number; passes: number };
+  /** Each prompt's returned answer length (tokens). */
+  answerTokens: number[];
   /** Chosen answers' raw scores per calibrated criterion (best-of-8 only). */
   raw?: Record<string, number>;
 }
@@ -129,6 +133,7 @@ async function runAligner(weights: Record<string, number>, aligner: Aligner, wit
     reward: 0,
     spent: { tokens: 0, passes: 0, ms: 0, wallMs: 0, evaluations: 0 },
     upperBound: { tokens: 0, passes: 0 },
+    answerTokens: [],
   };
   const predicted = { tokens: 0, passes: 0, ms: 0 };
   let modelled = true;
@@ -149,6 +154,7 @@ async function runAligner(weights: Record<string, number>, aligner: Aligner, wit
       assert.equal(receipt.aggregate, Math.max(...receipt.aggregates!.map((a) => a ?? -Infinity)));
     }
     row.reward += receipt.aggregate / prompts.length;
+    row.answerTokens.push(choice.completionTokens);
     row.spent.tokens += receipt.compute.generatedTokens;
     row.spent.passes += receipt.compute.forwardPasses;
     row.spent.ms += receipt.compute.milliseconds;
@@ -181,6 +187,10 @@ async function runAligner(weights: Record<string, number>, aligner: Aligner, wit
   return row;
 }
 
+const relativeError = (predicted: number, spent: number) => (predicted - spent) / spent;
+const percent = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)} %`;
+const perPrompt = (x: number) => (x / prompts.length).toFixed(1);
+
 const rows: Row[] = [];
 const tableRows: Row[] = [];
 try {
@@ -194,8 +204,17 @@ try {
         `${row.weighting.padEnd(42)} ${row.aligner.padEnd(40)} reward ${
           row.reward.toFixed(3).padStart(6)
         }  ` +
-          `tokens ${(row.spent.tokens / prompts.length).toFixed(0).padStart(4)}  (${elapsed()} s)`,
+          `tokens ${(row.spent.tokens / prompts.length).toFixed(0).padStart(4)}  predicted error: ${
+            row.predicted
+              ? `tokens ${percent(relativeError(row.predicted.tokens, row.spent.tokens))}, passes ${
+                percent(relativeError(row.predicted.passes, row.spent.passes))
+              }`
+              : "not modelled"
+          }  answer ${perPrompt(row.answerTokens.reduce((a, b) => a + b, 0))} tokens  (${elapsed()} s)`,
       );
+      if (aligner.name === "blockwise") {
+        console.log(`  answer tokens per prompt: ${row.answerTokens.join(" ")}`);
+      }
     }
   }
   for (const weights of TABLE_ONLY_WEIGHTINGS) {
@@ -213,10 +232,6 @@ try {
 function elapsed(): string {
   return ((performance.now() - startedAt) / 1000).toFixed(0);
 }
-
-const relativeError = (predicted: number, spent: number) => (predicted - spent) / spent;
-const percent = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)} %`;
-const perPrompt = (x: number) => (x / prompts.length).toFixed(1);
 
 // ---- report ----------------------------------------------------------------------------------
 
@@ -244,6 +259,45 @@ const total = (key: "tokens" | "passes" | "ms") =>
     modelled.reduce((s, r) => s + r.predicted![key], 0),
     modelled.reduce((s, r) => s + r.spent[key], 0),
   );
+
+/**
+ * Diagnostic for blockwise rows (not a prediction: it uses this run's answers): the expected compute
+ * if the committed answer's length followed best-of-4's answers on the same prompt under the same
+ * weighting (the continuations of the other candidates keep the curves' measured law given L > done).
+ */
+function blockwiseGivenBestOf4(row: Row): { tokens: number; passes: number } | undefined {
+  const bestOf4 = rows.find((r) => r.weighting === row.weighting && r.aligner === "best_of_n(n=4)");
+  const match = /k=(\d+),blockTokens=(\d+)/.exec(row.aligner);
+  if (!bestOf4 || !match) return undefined;
+  const pooled = curves.completionTokens.flat();
+  const sum = { tokens: 0, passes: 0 };
+  prompts.forEach((prompt, p) => {
+    const lengths = committedLengths({ completionTokens: [pooled], sampling: curves.sampling }, [[
+      bestOf4.answerTokens[p],
+    ]]);
+    const params = { promptTokens: prompt.promptIds.length, maxTokens: MAX_TOKENS, criteriaCount: 1 };
+    const cost = expectedBlockwiseCost(params, Number(match[1]), Number(match[2]), Infinity, lengths);
+    sum.tokens += cost.generatedTokens;
+    sum.passes += cost.forwardPasses;
+  });
+  return sum;
+}
+const meanAnswer = (r: Row) => perPrompt(r.answerTokens.reduce((a, b) => a + b, 0));
+const blockwiseLines = rows.filter((r) => r.aligner.startsWith("blockwise")).map((r) => {
+  const plain = rows.find((q) => q.weighting === r.weighting && q.aligner.startsWith("plain_sampling"))!;
+  const bestOf4 = rows.find((q) => q.weighting === r.weighting && q.aligner === "best_of_n(n=4)");
+  const given = blockwiseGivenBestOf4(r);
+  return `- ${r.weighting}: answers ${meanAnswer(r)} tokens (plain sampling ${meanAnswer(plain)}, best-of-4 ${
+    bestOf4 ? meanAnswer(bestOf4) : "—"
+  }); prediction error tokens ${percent(relativeError(r.predicted!.tokens, r.spent.tokens))}, passes ${
+    percent(relativeError(r.predicted!.passes, r.spent.passes))
+  }; with best-of-4's answer lengths: tokens ${
+    given ? percent(relativeError(given.tokens, r.spent.tokens)) : "—"
+  }, passes ${given ? percent(relativeError(given.passes, r.spent.passes)) : "—"}`.replaceAll(
+    " %",
+    "\u00a0%",
+  );
+});
 const weightingsTable = [
   `| weighting (best-of-8 chooses) | ${CALIBRATED_CRITERIA.join(" | ")} |`,
   `|---|${CALIBRATED_CRITERIA.map(() => "---:").join("|")}|`,
@@ -309,7 +363,10 @@ Aligned reward is the mean over prompts of the returned answer's aggregate: crit
 weighted and summed (0 = the model's average answer, 1 = one standard deviation better). Compute columns are per
 request (means over prompts). "Predicted" is the cost model (aligners/cost.ts \`expectedCost\` with
 aligners/quality_curves/predict.ts): expected completion length min(L, max_tokens) from the measured lengths,
-rejection sampling's early stop from the curves, time per forward pass fitted at calibration; its error is
+rejection sampling's early stop from the curves, blockwise decoding block by block (aligners/cost.ts
+\`expectedBlockwiseCost\`: block b is drawn if the answer is longer than b · block tokens, its k continuations follow
+the measured lengths given that, its prefill re-reads prompt + committed tokens), time per forward pass fitted at
+calibration; its error is
 (predicted − spent) / spent over all ${prompts.length} prompts. The last column is the old max_tokens upper bound.
 
 ![aligned reward vs generated tokens](align_curves.png)
@@ -329,6 +386,15 @@ passes ${percent(total("passes"))}, engine ms ${percent(total("ms"))}; worst sin
   (100 * worst("ms")).toFixed(1)
 } %. Engine time depends on
 the machine's load (the fit is from calibration time); tokens and passes do not.
+
+Blockwise decoding is predicted block by block (aligners/cost.ts \`expectedBlockwiseCost\`) assuming the committed
+answer ends like a random candidate. The criteria do not choose at random: the committed answers are longer than
+plain sampling's (as best-of-N's are), so they run more blocks than that assumption gives and the prediction is
+low. The quality curves hold no per-response rewards, so that bias is not measured; as a
+diagnostic (not a prediction: it uses this run's answers), the same model with the committed answer's length taken
+from best-of-4's answer to the same prompt (aligners/quality_curves/predict.ts \`committedLengths\`):
+
+${blockwiseLines.join("\n")}
 
 ## Weightings change the answers
 
@@ -361,5 +427,6 @@ console.log(
       (100 * worst("passes")).toFixed(1)
     } %)`,
 );
+console.log(blockwiseLines.join("\n"));
 console.log(weightingsTable.join("\n"));
 console.log(`wrote docs/align_curves.png and docs/alignment.md (${elapsed()} s)`);

@@ -5,7 +5,8 @@
  * Lengths: the K measured completion lengths of each prompt stand for that prompt's law (so the
  * longest of n candidates keeps the within-prompt correlation), averaged over prompts. A request with
  * `maxTokens` above the measured one cannot be told from the data how far responses cut at the
- * measured limit would have run: they count as running to `maxTokens` (an upper bound).
+ * measured limit would have run: they count as running to `maxTokens` (an upper bound). Blockwise
+ * decoding's continuations of a prefix of d tokens follow the same per-prompt law given L > d.
  *
  * Nearest weighting: weights are normalised to sum 1 and compared by L1 distance over the union of
  * criteria (0 = the same weighting up to scale). Curves are in the calibrated units of that
@@ -14,7 +15,14 @@
  * @module
  */
 import type { Cost, CostParams } from "../aligner.ts";
-import { type BatchShape, type CompletionLengths, expectedCost } from "../cost.ts";
+import {
+  type BatchShape,
+  type BlockExpectation,
+  type CompletionLengths,
+  type ContinuationLengths,
+  expectedBlockwiseCost,
+  expectedCost,
+} from "../cost.ts";
 import type { CriteriaWeights } from "../criteria/mod.ts";
 import { expectedMaxOfN } from "./order_statistics.ts";
 import type { CurvePoint, QualityCurves, WeightingCurves } from "./store.ts";
@@ -36,17 +44,20 @@ export interface PredictedCost extends Cost {
  * assert.equal(lengths.meanTokens(3), 2.75); // min(L, 3): 2, 3, 3, 3
  * assert.equal(lengths.meanLongest(2, 8), (6.5 + 4) / 2); // E[max of 2] per prompt: 0.25·2 + 0.75·8, 4
  * assert.equal(lengths.meanTokens(10), 5); // the response cut at 8 counts as running to 10: (2 + 10 + 4 + 4) / 4
+ * // A block of 3 tokens after 4 committed: only the 8 of the first prompt goes on (3 more tokens).
+ * assert.deepEqual(lengths.block(2, 4, 3, 8), { reached: 0.25, meanTokens: 0.75, meanLongest: 0.75 });
  * ```
  */
 export function completionLengths(
   curves: { completionTokens: readonly (readonly number[])[]; sampling: { maxTokens: number } },
-): CompletionLengths {
+): CompletionLengths & ContinuationLengths {
   const measuredLimit = curves.sampling.maxTokens;
   const clipped = (maxTokens: number) =>
     curves.completionTokens.map((lengths) =>
       lengths.map((length) => (length >= measuredLimit ? maxTokens : Math.min(length, maxTokens)))
     );
   const cache = new Map<string, number>();
+  const blocks = new Map<string, BlockExpectation>();
   const memo = (key: string, compute: () => number) => {
     if (!cache.has(key)) cache.set(key, compute());
     return cache.get(key)!;
@@ -62,6 +73,88 @@ export function completionLengths(
         const perPrompt = clipped(maxTokens).map((lengths) => expectedMaxOfN(lengths, n));
         return perPrompt.reduce((a, b) => a + b, 0) / perPrompt.length;
       }),
+    block: (k, done, size, maxTokens) => {
+      const key = `b${k},${done},${size},${maxTokens}`;
+      if (!blocks.has(key)) blocks.set(key, blockExpectation(clipped(maxTokens), k, done, size));
+      return blocks.get(key)!;
+    },
+  };
+}
+
+/** Per prompt: the lengths above `done`, continued for at most `size` tokens; averaged over prompts. */
+function blockExpectation(
+  perPrompt: readonly (readonly number[])[],
+  k: number,
+  done: number,
+  size: number,
+): BlockExpectation {
+  const mean: BlockExpectation = { reached: 0, meanTokens: 0, meanLongest: 0 };
+  for (const lengths of perPrompt) {
+    const steps = lengths.filter((length) => length > done).map((length) => Math.min(length - done, size));
+    if (steps.length === 0) continue;
+    const reached = steps.length / lengths.length;
+    mean.reached += reached / perPrompt.length;
+    mean.meanTokens += steps.reduce((a, b) => a + b, 0) / lengths.length / perPrompt.length;
+    mean.meanLongest += reached * expectedMaxOfN(steps, k) / perPrompt.length;
+  }
+  return mean;
+}
+
+/**
+ * Continuation lengths when the committed (chosen) answer's length has its own law: scores that prefer
+ * longer or shorter answers pick continuations that end later or sooner than a random candidate.
+ * Per prompt p, the committed answer's length is uniform over `committedTokens[p]` and the k − 1 other
+ * candidates of a block follow `curves.completionTokens[p]` given L > done (if none of those is that
+ * long, the committed law given L > done). With the committed law equal to the candidates' it is
+ * {@link completionLengths}' `block`. The quality curves do not measure this law (they hold no
+ * per-response rewards), so only the benchmark's diagnostic uses it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { committedLengths } from "./predict.ts";
+ * // Candidates end after 1 or 3 tokens; the committed answer always runs 3. Block of 2 after 0, k = 2:
+ * // committed 2 tokens, the other 1 or 2 (mean 1.5); longest 2.
+ * const lengths = committedLengths({ completionTokens: [[1, 3]], sampling: { maxTokens: 8 } }, [[3]]);
+ * assert.deepEqual(lengths.block(2, 0, 2, 8), { reached: 1, meanTokens: 1.75, meanLongest: 2 });
+ * ```
+ */
+export function committedLengths(
+  curves: { completionTokens: readonly (readonly number[])[]; sampling: { maxTokens: number } },
+  committedTokens: readonly (readonly number[])[],
+): ContinuationLengths {
+  if (committedTokens.length !== curves.completionTokens.length) {
+    throw new RangeError(
+      `${committedTokens.length} committed laws for ${curves.completionTokens.length} prompts`,
+    );
+  }
+  const clip = (laws: readonly (readonly number[])[], maxTokens: number) =>
+    laws.map((lengths) =>
+      lengths.map((l) => (l >= curves.sampling.maxTokens ? maxTokens : Math.min(l, maxTokens)))
+    );
+  return {
+    block: (k, done, size, maxTokens) => {
+      const candidates = clip(curves.completionTokens, maxTokens);
+      const mean: BlockExpectation = { reached: 0, meanTokens: 0, meanLongest: 0 };
+      clip(committedTokens, maxTokens).forEach((committed, p) => {
+        const steps = (lengths: readonly number[]) =>
+          lengths.filter((l) => l > done).map((l) => Math.min(l - done, size));
+        const chosen = steps(committed);
+        if (chosen.length === 0) return;
+        const others = steps(candidates[p]).length > 0 ? steps(candidates[p]) : chosen;
+        const reached = chosen.length / committed.length;
+        const average = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+        const below = (xs: number[], v: number) => xs.filter((x) => x < v).length / xs.length;
+        // E[max] of positive integers: Σ_v P(max ≥ v).
+        let longest = 0;
+        for (let v = 1; v <= size; v++) longest += 1 - below(chosen, v) * below(others, v) ** (k - 1);
+        mean.reached += reached / committedTokens.length;
+        mean.meanTokens += reached * (average(chosen) + (k - 1) * average(others)) / k /
+          committedTokens.length;
+        mean.meanLongest += reached * longest / committedTokens.length;
+      });
+      return mean;
+    },
   };
 }
 
@@ -154,18 +247,37 @@ export function alignerBatches(
 /**
  * Expected compute of running `aligner` for a request (undefined for aligners the curves do not model).
  * Rejection sampling uses the early-stop probabilities measured for the nearest weighting when its
- * parameters were measured, else the worst case.
+ * parameters were measured, else the worst case. Blockwise decoding: {@link expectedBlockwiseCost}
+ * (its reward is not measured, so the planner does not offer it; only its cost is predicted).
  */
 export function predictAlignerCost(
   curves: QualityCurves,
   aligner: { name: string; params: Record<string, unknown> },
   params: CostParams,
   weights: CriteriaWeights,
-  lengths?: CompletionLengths,
+  lengths?: CompletionLengths & ContinuationLengths,
 ): PredictedCost | undefined {
+  if (aligner.name === "blockwise") {
+    return predictBlockwise(curves, aligner.params, params, lengths ?? completionLengths(curves));
+  }
   const { weighting } = nearestWeighting(curves.weightings, weights);
   const batches = alignerBatches(aligner, weighting);
   if (batches === undefined) return undefined;
   const scored = aligner.name !== "plain_sampling" || aligner.params.score === true;
   return predictBatches(curves, params, batches, scored, lengths);
+}
+
+/** Blockwise decoding's expected compute; each forward pass decodes k rows (engine time per pass as fitted). */
+function predictBlockwise(
+  curves: QualityCurves,
+  aligner: Record<string, unknown>,
+  params: CostParams,
+  lengths: ContinuationLengths,
+): PredictedCost {
+  const k = aligner.k as number;
+  const maxBlocks = (aligner.maxBlocks as number | undefined) ?? Infinity;
+  const cost = expectedBlockwiseCost(params, k, aligner.blockTokens as number, maxBlocks, lengths);
+  const { millisecondsPerPass, millisecondsPerPassPerCandidate } = curves.timing;
+  const milliseconds = cost.forwardPasses * (millisecondsPerPass + millisecondsPerPassPerCandidate * k);
+  return { ...cost, milliseconds };
 }
