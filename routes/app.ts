@@ -104,15 +104,14 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       ),
   }));
   app.use("/v1/*", bearerKeys(options.apiKeys));
-  app.use(
-    "/v1/*",
-    bodyLimit({
-      maxSize: maxRequestBytes,
-      onError: () => {
-        throw new PayloadTooLargeError(`The request body exceeds ${maxRequestBytes} bytes.`);
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: maxRequestBytes,
+    onError: () => {
+      throw new PayloadTooLargeError(`The request body exceeds ${maxRequestBytes} bytes.`);
+    },
+  });
+  app.use("/v1/*", limitBody);
+  app.use("/admin/*", limitBody);
 
   registerOps(app, deps, metrics);
   registerAdmin(app, options.admin ?? { token: undefined, control: undefined });
