@@ -41,9 +41,12 @@ import {
   loadCalibration,
   loadShippedRewardModels,
 } from "../aligners/criteria/mod.ts";
-import { completionLengths, loadQualityCurves, nearestWeighting } from "../aligners/quality_curves/mod.ts";
-import { committedLengths } from "../aligners/quality_curves/predict.ts";
-import { expectedBlockwiseCost } from "../aligners/cost.ts";
+import {
+  chosenProbabilities,
+  completionLengths,
+  loadQualityCurves,
+  nearestWeighting,
+} from "../aligners/quality_curves/mod.ts";
 import { renderPrompt } from "../trainer/default_model/chat_format.ts";
 import { DEFAULT_PALETTE, type LineSeries, writeLineChartPng } from "../trainer/report/line_chart.ts";
 import { benchPrompts, CALIBRATED_CRITERIA } from "../trainer/calibration/prompts.ts";
@@ -261,42 +264,42 @@ const total = (key: "tokens" | "passes" | "ms") =>
   );
 
 /**
- * Diagnostic for blockwise rows (not a prediction: it uses this run's answers): the expected compute
- * if the committed answer's length followed best-of-4's answers on the same prompt under the same
- * weighting (the continuations of the other candidates keep the curves' measured law given L > done).
+ * What the curves predict for a blockwise row's answers: the mean length, over the calibration prompts,
+ * of the answer best-of-k commits to under the nearest measured weighting (the committed law the
+ * prediction uses), to set beside the answers' measured mean.
  */
-function blockwiseGivenBestOf4(row: Row): { tokens: number; passes: number } | undefined {
-  const bestOf4 = rows.find((r) => r.weighting === row.weighting && r.aligner === "best_of_n(n=4)");
-  const match = /k=(\d+),blockTokens=(\d+)/.exec(row.aligner);
-  if (!bestOf4 || !match) return undefined;
-  const pooled = curves.completionTokens.flat();
-  const sum = { tokens: 0, passes: 0 };
-  prompts.forEach((prompt, p) => {
-    const lengths = committedLengths({ completionTokens: [pooled], sampling: curves.sampling }, [[
-      bestOf4.answerTokens[p],
-    ]]);
-    const params = { promptTokens: prompt.promptIds.length, maxTokens: MAX_TOKENS, criteriaCount: 1 };
-    const cost = expectedBlockwiseCost(params, Number(match[1]), Number(match[2]), Infinity, lengths);
-    sum.tokens += cost.generatedTokens;
-    sum.passes += cost.forwardPasses;
+function predictedAnswerTokens(row: Row): number[] | undefined {
+  const match = /k=(\d+)/.exec(row.aligner);
+  const { weighting } = nearestWeighting(curves.weightings, JSON.parse(row.weighting));
+  if (!match || weighting.aggregates === undefined) return undefined;
+  const perPrompt = weighting.aggregates.map((aggregates, p) => {
+    const chosen = chosenProbabilities(aggregates, Number(match[1]));
+    return curves.completionTokens[p].reduce(
+      (sum, l, j) =>
+        sum + chosen[j] * (l >= curves.sampling.maxTokens ? MAX_TOKENS : Math.min(l, MAX_TOKENS)),
+      0,
+    );
   });
-  return sum;
+  return perPrompt;
+}
+/** Mean ± standard error of the mean. */
+function meanAndError(xs: readonly number[]): string {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const variance = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1);
+  return `${mean.toFixed(1)} ± ${Math.sqrt(variance / xs.length).toFixed(1)}`;
 }
 const meanAnswer = (r: Row) => perPrompt(r.answerTokens.reduce((a, b) => a + b, 0));
 const blockwiseLines = rows.filter((r) => r.aligner.startsWith("blockwise")).map((r) => {
   const plain = rows.find((q) => q.weighting === r.weighting && q.aligner.startsWith("plain_sampling"))!;
   const bestOf4 = rows.find((q) => q.weighting === r.weighting && q.aligner === "best_of_n(n=4)");
-  const given = blockwiseGivenBestOf4(r);
-  return `- ${r.weighting}: answers ${meanAnswer(r)} tokens (plain sampling ${meanAnswer(plain)}, best-of-4 ${
+  const predictedAnswer = predictedAnswerTokens(r);
+  return `- ${r.weighting}: answers ${meanAndError(r.answerTokens)} tokens (curves' best-of-k law ${
+    predictedAnswer === undefined ? "—" : meanAndError(predictedAnswer)
+  }; measured plain sampling ${meanAnswer(plain)}, best-of-4 ${
     bestOf4 ? meanAnswer(bestOf4) : "—"
   }); prediction error tokens ${percent(relativeError(r.predicted!.tokens, r.spent.tokens))}, passes ${
     percent(relativeError(r.predicted!.passes, r.spent.passes))
-  }; with best-of-4's answer lengths: tokens ${
-    given ? percent(relativeError(given.tokens, r.spent.tokens)) : "—"
-  }, passes ${given ? percent(relativeError(given.passes, r.spent.passes)) : "—"}`.replaceAll(
-    " %",
-    "\u00a0%",
-  );
+  }`.replaceAll(" %", "\u00a0%");
 });
 const weightingsTable = [
   `| weighting (best-of-8 chooses) | ${CALIBRATED_CRITERIA.join(" | ")} |`,
@@ -364,9 +367,9 @@ weighted and summed (0 = the model's average answer, 1 = one standard deviation 
 request (means over prompts). "Predicted" is the cost model (aligners/cost.ts \`expectedCost\` with
 aligners/quality_curves/predict.ts): expected completion length min(L, max_tokens) from the measured lengths,
 rejection sampling's early stop from the curves, blockwise decoding block by block (aligners/cost.ts
-\`expectedBlockwiseCost\`: block b is drawn if the answer is longer than b · block tokens, its k continuations follow
-the measured lengths given that, its prefill re-reads prompt + committed tokens), time per forward pass fitted at
-calibration; its error is
+\`expectedBlockwiseCost\`: block b is drawn if the committed answer, whose length follows best-of-k's chosen answer,
+is longer than b · block tokens, its other continuations follow the measured lengths given that, its prefill
+re-reads prompt + committed tokens), time per forward pass fitted at calibration; its error is
 (predicted − spent) / spent over all ${prompts.length} prompts. The last column is the old max_tokens upper bound.
 
 ![aligned reward vs generated tokens](align_curves.png)
@@ -387,14 +390,23 @@ passes ${percent(total("passes"))}, engine ms ${percent(total("ms"))}; worst sin
 } %. Engine time depends on
 the machine's load (the fit is from calibration time); tokens and passes do not.
 
-Blockwise decoding is predicted block by block (aligners/cost.ts \`expectedBlockwiseCost\`) assuming the committed
-answer ends like a random candidate. The criteria do not choose at random: the committed answers are longer than
-plain sampling's (as best-of-N's are), so they run more blocks than that assumption gives and the prediction is
-low. The quality curves hold no per-response rewards, so that bias is not measured; as a
-diagnostic (not a prediction: it uses this run's answers), the same model with the committed answer's length taken
-from best-of-4's answer to the same prompt (aligners/quality_curves/predict.ts \`committedLengths\`):
+Blockwise decoding is predicted block by block (aligners/cost.ts \`expectedBlockwiseCost\`). The criteria do not
+choose at random: the committed answers run longer than plain sampling's (as best-of-N's do), so they run more
+blocks than a random candidate would. The quality curves store every measured response's aggregate under each
+weighting, so the committed answer's length law is taken as the law of the answer best-of-k chooses under the
+nearest weighting, exactly by order statistics over the K responses of each calibration prompt
+(aligners/quality_curves/chosen_law.ts, predict.ts \`chosenAnswerLengths\`); the other k − 1 continuations follow
+the measured law given that the answer has not ended. Per weighting: the blockwise answers' mean length, the
+mean of that chosen law (± standard error over prompts), and the measured answers of plain sampling and
+best-of-4 on the same prompts:
 
 ${blockwiseLines.join("\n")}
+
+What remains of the blockwise error is mostly this run's own sampling noise: one answer per prompt on
+${prompts.length} prompts leaves the mean answer length the standard error shown above, several times the curves'
+(64 prompts × 16 responses, every k-subset weighed), and the blockwise compute follows the answer length.
+Forward passes tend to come out higher than tokens: continuations of one committed prefix end closer together
+than the independent answers the curves measure, so the longest of the k ends sooner than predicted.
 
 ## Weightings change the answers
 

@@ -5,8 +5,8 @@
  *
  * - the calibration set (criteria/calibration.ts: mean, std, quantiles per criterion), and
  * - quality curves (store.ts): for each weighting, calibrated and summed, the expected aligned reward
- *   of each (aligner, budget) (curves.ts), plus completion lengths and time per forward pass for the
- *   cost model (a short n = 1 pass over a few prompts separates the per-candidate part of the time).
+ *   of each (aligner, budget) (curves.ts) and every response's aggregate, plus completion lengths and
+ *   time per forward pass for the cost model (a short n = 1 pass over a few prompts separates the per-candidate part of the time).
  *
  * @module
  */
@@ -172,21 +172,25 @@ export async function measureQualityCurves(
     for (const name of names) {
       if (!(name in calibrated)) throw new RangeError(`weighting uses uncalibrated "${name}"`);
     }
-    const aggregates = options.prompts.map((_, p) =>
-      Array.from(
-        { length: k },
-        (_, j) =>
-          aggregate(names.map((name) => calibrated[name][p][j]), names.map((name) => weights[name]), {
-            type: "sum",
-          }),
-      ).filter(Number.isFinite)
+    // Per prompt, per response (in completionTokens' order); null where no criterion applies.
+    const perResponse = options.prompts.map((_, p) =>
+      Array.from({ length: k }, (_, j) => {
+        const value = aggregate(
+          names.map((name) => calibrated[name][p][j]),
+          names.map((name) => weights[name]),
+          { type: "sum" },
+        );
+        return Number.isFinite(value) ? value : null;
+      })
     );
-    const rMax = Math.max(...aggregates.flat());
+    const finite = perResponse.map((values) => values.filter((value) => value !== null));
+    const rMax = Math.max(...finite.flat());
     return {
       weights: Object.fromEntries(names.map((name) => [name, weights[name]])),
       aggregator: "sum" as const,
       rMax,
-      points: curvePoints(aggregates, rMax, grid, seeds.fork(1_000_000 + w)),
+      aggregates: perResponse,
+      points: curvePoints(finite, rMax, grid, seeds.fork(1_000_000 + w)),
     };
   });
 

@@ -95,6 +95,11 @@ Deno.test("measureQualityCurves: calibration and best-of-N curves equal an indep
     const z = hash.map((scores) => scores.map((s) => (s - mean) / std));
     const weighting = curves.weightings[0];
     assert.equal(weighting.rMax, Math.max(...z.flat()));
+    // Every response's aggregate, in completionTokens' order (what the chosen answer's length law needs).
+    z.forEach((scores, p) =>
+      scores.forEach((score, j) => assert.ok(Math.abs(weighting.aggregates![p][j]! - score) < 1e-12))
+    );
+    assert.deepEqual(curves.weightings[1].aggregates!.map((a) => a.length), lengths.map((l) => l.length));
     for (let n = 1; n <= 3; n++) {
       let total = 0;
       for (const scores of z) {

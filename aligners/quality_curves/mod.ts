@@ -20,10 +20,13 @@ export {
   type RejectionExpectation,
   type RejectionShape,
 } from "./order_statistics.ts";
+export { chosenProbabilities } from "./chosen_law.ts";
 export { type CurveGrid, curvePoints, DEFAULT_CURVE_GRID } from "./curves.ts";
 export { fitPassTime, type MeasureOptions, type MeasurePrompt, measureQualityCurves } from "./measure.ts";
 export {
   alignerBatches,
+  chosenAnswerLengths,
+  committedLengths,
   completionLengths,
   nearestWeighting,
   predictAlignerCost,

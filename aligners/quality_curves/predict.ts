@@ -6,7 +6,9 @@
  * longest of n candidates keeps the within-prompt correlation), averaged over prompts. A request with
  * `maxTokens` above the measured one cannot be told from the data how far responses cut at the
  * measured limit would have run: they count as running to `maxTokens` (an upper bound). Blockwise
- * decoding's continuations of a prefix of d tokens follow the same per-prompt law given L > d.
+ * decoding's continuations of a prefix of d tokens follow the same per-prompt law given L > d, except
+ * the committed one: the scores choose it, so its length follows the law of the answer best-of-k
+ * chooses under the nearest measured weighting (chosen_law.ts, from each response's measured aggregate).
  *
  * Nearest weighting: weights are normalised to sum 1 and compared by L1 distance over the union of
  * criteria (0 = the same weighting up to scale). Curves are in the calibrated units of that
@@ -24,6 +26,7 @@ import {
   expectedCost,
 } from "../cost.ts";
 import type { CriteriaWeights } from "../criteria/mod.ts";
+import { chosenProbabilities } from "./chosen_law.ts";
 import { expectedMaxOfN } from "./order_statistics.ts";
 import type { CurvePoint, QualityCurves, WeightingCurves } from "./store.ts";
 
@@ -103,11 +106,11 @@ function blockExpectation(
 /**
  * Continuation lengths when the committed (chosen) answer's length has its own law: scores that prefer
  * longer or shorter answers pick continuations that end later or sooner than a random candidate.
- * Per prompt p, the committed answer's length is uniform over `committedTokens[p]` and the k − 1 other
- * candidates of a block follow `curves.completionTokens[p]` given L > done (if none of those is that
- * long, the committed law given L > done). With the committed law equal to the candidates' it is
- * {@link completionLengths}' `block`. The quality curves do not measure this law (they hold no
- * per-response rewards), so only the benchmark's diagnostic uses it.
+ * Per prompt p, the committed answer's length is `committedTokens[p][i]` with probability ∝
+ * `committedWeights[p][i]` (default: uniform) and the k − 1 other candidates of a block follow
+ * `curves.completionTokens[p]` given L > done (if none of those is that long, the committed law given
+ * L > done). With the committed law equal to the candidates' it is {@link completionLengths}' `block`.
+ * {@link chosenAnswerLengths} takes the weights from the curves' per-response aggregates.
  *
  * @example
  * ```ts
@@ -115,36 +118,53 @@ function blockExpectation(
  * import { committedLengths } from "./predict.ts";
  * // Candidates end after 1 or 3 tokens; the committed answer always runs 3. Block of 2 after 0, k = 2:
  * // committed 2 tokens, the other 1 or 2 (mean 1.5); longest 2.
- * const lengths = committedLengths({ completionTokens: [[1, 3]], sampling: { maxTokens: 8 } }, [[3]]);
- * assert.deepEqual(lengths.block(2, 0, 2, 8), { reached: 1, meanTokens: 1.75, meanLongest: 2 });
+ * const curves = { completionTokens: [[1, 3]], sampling: { maxTokens: 8 } };
+ * const expected = { reached: 1, meanTokens: 1.75, meanLongest: 2 };
+ * assert.deepEqual(committedLengths(curves, [[3]]).block(2, 0, 2, 8), expected);
+ * assert.deepEqual(committedLengths(curves, [[1, 3]], [[0, 1]]).block(2, 0, 2, 8), expected);
  * ```
  */
 export function committedLengths(
   curves: { completionTokens: readonly (readonly number[])[]; sampling: { maxTokens: number } },
   committedTokens: readonly (readonly number[])[],
+  committedWeights?: readonly (readonly number[])[],
 ): ContinuationLengths {
   if (committedTokens.length !== curves.completionTokens.length) {
     throw new RangeError(
       `${committedTokens.length} committed laws for ${curves.completionTokens.length} prompts`,
     );
   }
-  const clip = (laws: readonly (readonly number[])[], maxTokens: number) =>
-    laws.map((lengths) =>
-      lengths.map((l) => (l >= curves.sampling.maxTokens ? maxTokens : Math.min(l, maxTokens)))
-    );
+  committedWeights?.forEach((weights, p) => {
+    if (weights.length !== committedTokens[p].length) {
+      throw new RangeError(`prompt ${p}: ${weights.length} weights for ${committedTokens[p].length} lengths`);
+    }
+  });
+  /** A law as (length, weight) pairs, cut at maxTokens (measured cuts count as running to it). */
+  const law = (lengths: readonly number[], weights: readonly number[] | undefined, maxTokens: number) =>
+    lengths.map((l, i) => ({
+      length: l >= curves.sampling.maxTokens ? maxTokens : Math.min(l, maxTokens),
+      weight: weights?.[i] ?? 1,
+    })).filter(({ weight }) => weight > 0);
+  type Law = ReturnType<typeof law>;
+  const mass = (xs: Law) => xs.reduce((sum, { weight }) => sum + weight, 0);
   return {
     block: (k, done, size, maxTokens) => {
-      const candidates = clip(curves.completionTokens, maxTokens);
       const mean: BlockExpectation = { reached: 0, meanTokens: 0, meanLongest: 0 };
-      clip(committedTokens, maxTokens).forEach((committed, p) => {
-        const steps = (lengths: readonly number[]) =>
-          lengths.filter((l) => l > done).map((l) => Math.min(l - done, size));
+      const steps = (xs: Law) =>
+        xs.filter(({ length }) => length > done).map(({ length, weight }) => ({
+          length: Math.min(length - done, size),
+          weight,
+        }));
+      committedTokens.forEach((lengths, p) => {
+        const committed = law(lengths, committedWeights?.[p], maxTokens);
         const chosen = steps(committed);
         if (chosen.length === 0) return;
-        const others = steps(candidates[p]).length > 0 ? steps(candidates[p]) : chosen;
-        const reached = chosen.length / committed.length;
-        const average = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-        const below = (xs: number[], v: number) => xs.filter((x) => x < v).length / xs.length;
+        const candidates = steps(law(curves.completionTokens[p], undefined, maxTokens));
+        const others = candidates.length > 0 ? candidates : chosen;
+        const reached = mass(chosen) / mass(committed);
+        const average = (xs: Law) =>
+          xs.reduce((sum, { length, weight }) => sum + length * weight, 0) / mass(xs);
+        const below = (xs: Law, v: number) => mass(xs.filter(({ length }) => length < v)) / mass(xs);
         // E[max] of positive integers: Σ_v P(max ≥ v).
         let longest = 0;
         for (let v = 1; v <= size; v++) longest += 1 - below(chosen, v) * below(others, v) ** (k - 1);
@@ -156,6 +176,36 @@ export function committedLengths(
       return mean;
     },
   };
+}
+
+/**
+ * Continuation lengths of blockwise decoding with k candidates under `weighting`: the committed answer's
+ * length law is best-of-k's chosen answer's (chosen_law.ts, from the weighting's per-response aggregates),
+ * the other candidates' the measured law. Curves measured without aggregates: the random-candidate law
+ * ({@link completionLengths}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { chosenAnswerLengths } from "./predict.ts";
+ * // K = 2 responses, k = 2: the pair is both, and best-of-2 commits to the one of aggregate 1 (6 tokens);
+ * // the other candidate runs 2 or 6. One block of 8: tokens (6 + 4) / 2 per candidate, longest 6.
+ * const curves = { completionTokens: [[2, 6]], sampling: { maxTokens: 8 } };
+ * const lengths = chosenAnswerLengths(curves, { aggregates: [[-1, 1]] }, 2);
+ * assert.deepEqual(lengths.block(2, 0, 8, 8), { reached: 1, meanTokens: 5, meanLongest: 6 });
+ * ```
+ */
+export function chosenAnswerLengths(
+  curves: { completionTokens: readonly (readonly number[])[]; sampling: { maxTokens: number } },
+  weighting: { aggregates?: readonly (readonly (number | null)[])[] },
+  k: number,
+): ContinuationLengths {
+  if (weighting.aggregates === undefined) return completionLengths(curves);
+  return committedLengths(
+    curves,
+    curves.completionTokens,
+    weighting.aggregates.map((aggregates) => chosenProbabilities(aggregates, k)),
+  );
 }
 
 /**
@@ -247,8 +297,10 @@ export function alignerBatches(
 /**
  * Expected compute of running `aligner` for a request (undefined for aligners the curves do not model).
  * Rejection sampling uses the early-stop probabilities measured for the nearest weighting when its
- * parameters were measured, else the worst case. Blockwise decoding: {@link expectedBlockwiseCost}
- * (its reward is not measured, so the planner does not offer it; only its cost is predicted).
+ * parameters were measured, else the worst case. Blockwise decoding: {@link expectedBlockwiseCost} with
+ * the committed answer's length law of best-of-k under the nearest weighting ({@link chosenAnswerLengths};
+ * `lengths`, the random-candidate law, when the curves hold no aggregates). Its reward is not measured,
+ * so the planner does not offer it; only its cost is predicted.
  */
 export function predictAlignerCost(
   curves: QualityCurves,
@@ -257,10 +309,13 @@ export function predictAlignerCost(
   weights: CriteriaWeights,
   lengths?: CompletionLengths & ContinuationLengths,
 ): PredictedCost | undefined {
-  if (aligner.name === "blockwise") {
-    return predictBlockwise(curves, aligner.params, params, lengths ?? completionLengths(curves));
-  }
   const { weighting } = nearestWeighting(curves.weightings, weights);
+  if (aligner.name === "blockwise") {
+    const continuations = weighting.aggregates === undefined
+      ? lengths ?? completionLengths(curves)
+      : chosenAnswerLengths(curves, weighting, aligner.params.k as number);
+    return predictBlockwise(curves, aligner.params, params, continuations);
+  }
   const batches = alignerBatches(aligner, weighting);
   if (batches === undefined) return undefined;
   const scored = aligner.name !== "plain_sampling" || aligner.params.score === true;

@@ -1,8 +1,10 @@
 /**
  * Quality curves of one model version as a JSON file beside its calibration (`quality_curves.json`
  * next to `calibration.json` in the model folder): for each measured weighting (calibrated scores,
- * aggregator sum), each aligner and budget's expected aligned reward, plus what the cost model needs
- * (completion lengths per prompt, time per forward pass).
+ * aggregator sum), each aligner and budget's expected aligned reward and each sampled response's
+ * calibrated aggregate, plus what the cost model needs (completion lengths per prompt, time per forward
+ * pass). `aggregates[p][j]` belongs to the response of `completionTokens[p][j]`: together they give the
+ * length law of the answer a reward-guided choice commits to (chosen_law.ts; blockwise decoding's cost).
  *
  *     {
  *       "modelVersion": "4988c6dc9211", "calibrationMethod": "z_score",
@@ -10,12 +12,15 @@
  *       "completionTokens": [[23, 118, ...], ...],          // per prompt, one per sampled response
  *       "meanCompletionTokens": 71.3,
  *       "timing": { "millisecondsPerPass": 4.1, "millisecondsPerPassPerCandidate": 0.6 },
- *       "weightings": [{ "weights": { "helpfulness": 1 }, "aggregator": "sum", "rMax": 2.4, "points": [
- *         { "aligner": "best_of_n", "params": { "n": 4 }, "expectedReward": 0.81,
+ *       "weightings": [{ "weights": { "helpfulness": 1 }, "aggregator": "sum", "rMax": 2.4,
+ *         "aggregates": [[0.31, -1.2, null, ...], ...],     // per prompt, per response (null: no criterion applied)
+ *         "points": [{ "aligner": "best_of_n", "params": { "n": 4 }, "expectedReward": 0.81,
  *           "batches": [{ "size": 4, "probability": 1 }] }, ...] }, ...]
  *     }
  *
- * Reading validates the shape (zod) and, when asked, the model version; writing is atomic.
+ * Reading validates the shape (zod) and, when asked, the model version; writing is atomic. Files written
+ * before `aggregates` existed still load (the field is optional); their blockwise predictions assume the
+ * committed answer ends like a random one (predict.ts). Rerun `deno task calibrate` to add it.
  *
  * @module
  */
@@ -45,6 +50,8 @@ const weightingSchema = z.strictObject({
   aggregator: z.literal("sum"),
   /** Largest aggregate seen among the sampled responses (rejection sampling's r_max). */
   rMax: z.number(),
+  /** Per prompt, per sampled response (as `completionTokens`): its calibrated aggregate; null = not applicable. */
+  aggregates: z.array(z.array(z.number().nullable()).min(1)).optional(),
   points: z.array(pointSchema).min(1),
 });
 
@@ -67,6 +74,20 @@ export const qualityCurvesSchema = z.strictObject({
     millisecondsPerPassPerCandidate: z.number(),
   }),
   weightings: z.array(weightingSchema).min(1),
+}).superRefine((curves, context) => {
+  curves.weightings.forEach(({ aggregates }, w) => {
+    const lengths = curves.completionTokens;
+    if (aggregates === undefined) return;
+    const bad = aggregates.length !== lengths.length
+      ? -1
+      : aggregates.findIndex((perPrompt, p) => perPrompt.length !== lengths[p].length);
+    if (aggregates.length === lengths.length && bad < 0) return;
+    context.addIssue({
+      code: "custom",
+      path: ["weightings", w, "aggregates", ...(bad < 0 ? [] : [bad])],
+      message: "must have one aggregate per response of completionTokens",
+    });
+  });
 });
 
 /** Quality curves of one model version. */
@@ -136,7 +157,7 @@ export async function loadQualityCurves(
  *   modelVersion: "v1", calibrationMethod: "z_score" as const, sampling: { temperature: 1, topP: 1, maxTokens: 8 },
  *   samplesPerPrompt: 2, seed: 1, completionTokens: [[3, 8]], meanCompletionTokens: 5.5,
  *   timing: { millisecondsPerPass: 1, millisecondsPerPassPerCandidate: 0.1 },
- *   weightings: [{ weights: { length: 1 }, aggregator: "sum" as const, rMax: 0, points: [
+ *   weightings: [{ weights: { length: 1 }, aggregator: "sum" as const, rMax: 0, aggregates: [[0, null]], points: [
  *     { aligner: "best_of_n" as const, params: { n: 1 }, expectedReward: 0, batches: [{ size: 1, probability: 1 }] },
  *   ] }],
  * };
@@ -144,11 +165,15 @@ export async function loadQualityCurves(
  * await saveQualityCurves(path, curves);
  * assert.deepEqual(await loadQualityCurves(path, { modelVersion: "v1" }), curves);
  * await assert.rejects(loadQualityCurves(path, { modelVersion: "v2" }), /model version/);
+ * assert.match(await Deno.readTextFile(path), /"aggregates": \[\s*\[0, null\]\s*\]/);
  * await Deno.remove(path);
  * ```
  */
 export async function saveQualityCurves(path: string, curves: QualityCurves): Promise<void> {
   const text = JSON.stringify(parseQualityCurves(curves), null, 2)
-    .replace(/\[\s*([-+\d.e,\s]*?)\s*\]/g, (_, numbers: string) => `[${numbers.split(/,\s*/).join(", ")}]`);
+    .replace(
+      /\[\s*((?:[-+\d.e,\s]|null)*?)\s*\]/g,
+      (_, numbers: string) => `[${numbers.split(/,\s*/).join(", ")}]`,
+    );
   await writeFileAtomic(path, text + "\n");
 }
