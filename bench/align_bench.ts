@@ -1,5 +1,5 @@
 /**
- * `deno task bench:align`: the aligners on the default model, aligned reward against compute, on 24
+ * `deno task bench:align`: the aligners on the default model, aligned reward against compute, on 96
  * held-out prompts that calibration never saw (trainer/calibration/prompts.ts), with the cost model's
  * predictions beside what the engine reports spent.
  *
@@ -15,7 +15,7 @@
  * it and has an aggregate, and best-of-N returns the candidate with the highest aggregate.
  * Writes docs/align_curves.png and docs/alignment.md.
  *
- *     deno task bench:align [--prompts 24] [--threads 2]
+ *     deno task bench:align [--prompts 96] [--threads 2]
  *
  * @module
  */
@@ -53,7 +53,7 @@ import { benchPrompts, CALIBRATED_CRITERIA } from "../trainer/calibration/prompt
 
 const { values: args } = parseArgs({
   args: Deno.args,
-  options: { prompts: { type: "string", default: "24" }, threads: { type: "string", default: "2" } },
+  options: { prompts: { type: "string", default: "96" }, threads: { type: "string", default: "2" } },
 });
 const ROOT = join(import.meta.dirname!, "..");
 const MODEL_PATH = join(ROOT, "models", "default");

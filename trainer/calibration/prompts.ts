@@ -8,9 +8,29 @@
 import { heldOutPrompts } from "../corpus/mod.ts";
 import type { EvalPrompt } from "../corpus/mod.ts";
 
-/** Every tenth held-out prompt (offset 5), the first `count`. */
+/**
+ * Every tenth held-out prompt (offset 5), then, for counts beyond those 25, prompts spread evenly over the
+ * held-out prompts no calibration can use; the first `count`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { benchPrompts, calibrationPrompts } from "./prompts.ts";
+ * const bench = benchPrompts(120);
+ * assert.equal(new Set(bench.map((p) => p.id)).size, 120);
+ * const calibration = new Set(calibrationPrompts(Infinity).map((p) => p.id));
+ * assert.ok(bench.every((p) => !calibration.has(p.id)));
+ * assert.deepEqual(benchPrompts(24), bench.slice(0, 24));
+ * ```
+ */
 export function benchPrompts(count = 24): EvalPrompt[] {
-  return heldOutPrompts().filter((_, i) => i % 10 === 5).slice(0, count);
+  const all = heldOutPrompts();
+  const first = all.filter((_, i) => i % 10 === 5);
+  const calibration = new Set(calibrationPrompts(Infinity).map((prompt) => prompt.id));
+  const rest = all.filter((prompt, i) => i % 10 !== 5 && !calibration.has(prompt.id));
+  const extra = Math.min(rest.length, Math.max(0, count - first.length));
+  const spread = Array.from({ length: extra }, (_, i) => rest[Math.floor((i * rest.length) / extra)]);
+  return [...first, ...spread].slice(0, count);
 }
 
 /** Every third of the other held-out prompts, the first `count`. */
