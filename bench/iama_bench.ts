@@ -1,20 +1,23 @@
 /**
  * `deno task bench:iama`: IAMA.md §5's two LLM experiments (paper §6.1 and §6.2) at small scale on the
  * default model, IAMA (non-linear GRPO with best-of-4 tasks) against standard GRPO (identity aligner), same
- * steps, prompts, seed, learning rate and β. Results and settings: docs/iama.md.
+ * steps, prompts, seed, learning rate and KL control ((a) the same fixed β, (b) the same KL target).
+ * Results and settings: docs/iama.md.
  *
  * (a) Length control: criteria r_i = −((|y| − L_i)/L_max)², L = 5 and 30 words, L_max = 40. IAMA: tasks
  *     BoN_4 with r_1 and BoN_4 with r_2 (weighted sum); GRPO: identity on (r_1 + r_2)/2. Evaluated on
  *     held-out prompts: length histogram, bimodality, BoN_N values for N ∈ {1, 2, 4}.
  * (b) Conflicting reward models: helpfulness and harmlessness as z-scores under the starting model; both
- *     methods meta-trained over a grid of weightings (IAMA with BoN_4 tasks, GRPO with identity tasks);
- *     weights kept at three step counts (three KL levels). Evaluated: KL from the default model, mean
- *     helpfulness and harmlessness of plain samples and of BoN_4 answers at each weighting.
+ *     methods meta-trained over a grid of weightings (IAMA with BoN_4 tasks, GRPO with identity tasks),
+ *     each with the adaptive-β controller holding the same per-token KL target, at two targets: each
+ *     IAMA/GRPO pair ends at comparable KL, so fronts are compared point to point. Evaluated: KL from the
+ *     default model, mean helpfulness and harmlessness of plain samples and of BoN_4 answers at each
+ *     weighting, and each pair's gaps with paired (per-prompt) standard errors.
  *
  * Checks first: the best-of-N pool estimator against enumeration of all subsets, the bimodality
  * coefficient against closed forms, and the length criteria against the formula.
  *
- *     deno run --allow-all bench/iama_bench.ts           # full (≈ 26 min on 2 shared cores)
+ *     deno run --allow-all bench/iama_bench.ts           # full (≈ 30 min on 2 shared cores)
  *     deno run --allow-all bench/iama_bench.ts --quick   # smoke test (≈ 1 min), writes under /tmp only
  *
  * Trained weights stay under `.cache/iama/` (full) or `/tmp/iama_quick/` (quick); a rerun reuses weights
@@ -36,7 +39,7 @@ import {
 } from "./iama_criteria.ts";
 import { evaluateLengths, evaluateRewards, klFromReference, samplePools } from "./iama_eval.ts";
 import { writeCharts } from "./iama_charts.ts";
-import { printTables } from "./iama_tables.ts";
+import { comparePair, printTables, type RunEnding } from "./iama_tables.ts";
 import { type RunPlan, trainInPairs } from "./iama_runs.ts";
 import { checkStatistics } from "./iama_stats.ts";
 
@@ -49,7 +52,8 @@ const quick = args.quick;
 const SIZES = quick
   ? {
     lengthSnapshots: [2],
-    rewardSnapshots: [1, 2],
+    rewardSteps: 2,
+    rewardKlTargets: [0.015, 0.04],
     evalPrompts: 4,
     evalSamples: 8,
     klPrompts: 2,
@@ -58,11 +62,15 @@ const SIZES = quick
   }
   : {
     lengthSnapshots: [80],
-    rewardSnapshots: [30, 60, 90],
+    rewardSteps: 96,
+    // Per-token k3 KL targets, low enough that both methods reach them within the first half of the run
+    // (the fixed-β runs of the previous version passed 0.015 near step 15 and 0.04 at steps 40–55) and the
+    // controller then has the rest of the run to hold them.
+    rewardKlTargets: [0.015, 0.04],
     evalPrompts: 32,
     evalSamples: 16,
-    klPrompts: 16,
-    klSamples: 6,
+    klPrompts: 32,
+    klSamples: 8,
     calibrationPrompts: 32,
   };
 const DEFAULT_MODEL = "models/default";
@@ -152,7 +160,12 @@ const shared = {
 const bestOfFour = [{ aligner: { kind: "best_of_n" as const, n: BON }, weight: 1 }];
 const identity = [{ aligner: { kind: "identity" as const }, weight: 1 }];
 const lengthShared = { ...shared, learningRate: 5e-5, kl: { kind: "fixed" as const, beta: 0.05 } };
-const rewardShared = { ...shared, learningRate: 5e-5, kl: { kind: "fixed" as const, beta: 0.05 } };
+// (b): β adapted to hold a KL target, the same controller for both methods (trainer/grpo/kl_controller.ts).
+const rewardKl = (target: number) => ({ kind: "target" as const, target, initialBeta: 0.05, gain: 0.1 });
+/** Run name of experiment (b) for a method and KL target, e.g. `reward_iama_kl0.015`. */
+const rewardRun = (method: "iama" | "grpo", target: number) => `reward_${method}_kl${target}`;
+const rewardBase = (method: "iama" | "grpo", target: number) =>
+  `${rewardRun(method, target)}@${SIZES.rewardSteps}`;
 const rewardGrid = HELPFULNESS_WEIGHTS.map((w) => ({ helpfulness: w, harmlessness: 1 - w }));
 const lengthRegistry = () =>
   Promise.resolve({ registry: lengthCriteria(), release: () => Promise.resolve() });
@@ -189,21 +202,26 @@ const plans: RunPlan[] = [
     criteria: lengthRegistry,
     prompts: trainingPrompts,
   },
-  ...(["iama", "grpo"] as const).map((method) => ({
-    name: `reward_${method}`,
-    snapshots: SIZES.rewardSnapshots,
-    config: {
-      ...rewardShared,
-      tasks: {
-        criterionWeights: { kind: "grid" as const, points: rewardGrid },
-        aligners: method === "iama" ? bestOfFour : identity,
-        tasksPerGroup: 4,
+  // In pairs (IAMA, GRPO) per target, so each pair trains side by side.
+  ...SIZES.rewardKlTargets.flatMap((target) =>
+    (["iama", "grpo"] as const).map((method) => ({
+      name: rewardRun(method, target),
+      snapshots: [SIZES.rewardSteps],
+      config: {
+        ...shared,
+        learningRate: 5e-5,
+        kl: rewardKl(target),
+        tasks: {
+          criterionWeights: { kind: "grid" as const, points: rewardGrid },
+          aligners: method === "iama" ? bestOfFour : identity,
+          tasksPerGroup: 4,
+        },
       },
-    },
-    criteria: rewardRegistry,
-    calibrator: calibration.calibrator,
-    prompts: balancedTraining,
-  })),
+      criteria: rewardRegistry,
+      calibrator: calibration.calibrator,
+      prompts: balancedTraining,
+    }))
+  ),
 ];
 const outcomes = await trainInPairs(plans, DEFAULT_MODEL, WORK_ROOT, progress);
 progress("training done");
@@ -232,10 +250,12 @@ for (const base of lengthBases) {
   lengthResults[base] = await evaluateLengths(pools, lengthCriteria(), lengthOptions);
   progress(`evaluated ${base}: mean length ${lengthResults[base].meanLength.toFixed(1)} words`);
 }
-const rewardBases = [
-  "default",
-  ...SIZES.rewardSnapshots.flatMap((s) => [`reward_iama@${s}`, `reward_grpo@${s}`]),
-];
+const rewardPairs = SIZES.rewardKlTargets.map((target) => ({
+  target,
+  iama: rewardBase("iama", target),
+  grpo: rewardBase("grpo", target),
+}));
+const rewardBases = ["default", ...rewardPairs.flatMap((pair) => [pair.iama, pair.grpo])];
 const rewardResults: Record<
   string,
   Awaited<ReturnType<typeof evaluateRewards>> & { kl: Awaited<ReturnType<typeof klFromReference>> }
@@ -262,6 +282,17 @@ await engine.close();
 await rewardModels.release();
 
 // ---- report -----------------------------------------------------------------------------------------
+// How each (b) run ended: did the controller hold its target? (The step KL is noisy: average the tail.)
+const ENDING_STEPS = 16;
+const endings: Record<string, RunEnding> = {};
+for (const outcome of Object.values(outcomes)) {
+  const tail = outcome.log.slice(-ENDING_STEPS);
+  endings[`${outcome.name}@${outcome.snapshots.at(-1)?.steps}`] = {
+    lastBeta: tail.at(-1)?.beta ?? NaN,
+    rolloutKlPerToken: tail.reduce((sum, log) => sum + log.kl, 0) / tail.length,
+  };
+}
+const comparisons = rewardPairs.map((pair) => comparePair(rewardResults, pair, endings));
 const settings = {
   quick,
   maxTokens: MAX_TOKENS,
@@ -285,12 +316,14 @@ const results = {
     Object.entries(lengthResults).map(([base, result]) => [base, { ...result, lengths: undefined }]),
   ),
   rewards: rewardResults,
+  rewardPairs: comparisons,
   training: Object.fromEntries(
     Object.values(outcomes).map((o) => [
       o.name,
       o.log.map((log) => ({
         step: log.step,
         kl: log.kl,
+        beta: log.beta,
         meanLength: log.completionLength.mean,
         meanRawReward: log.meanRawReward,
         meanObjective: log.meanObjective,
@@ -305,12 +338,13 @@ const fourDigits = (_key: string, value: unknown) =>
     ? Number(value.toPrecision(4))
     : value;
 await writeFileAtomic(join(OUT_DIR, "iama_results.json"), JSON.stringify(results, fourDigits) + "\n");
-await writeCharts(OUT_DIR, { lengthResults, rewardResults, outcomes, lengthBases, settings: SIZES });
+await writeCharts(OUT_DIR, { lengthResults, rewardResults, outcomes, lengthBases, rewardPairs });
 printTables({
   lengthResults,
   rewardResults,
   lengthBases,
   rewardBases,
+  comparisons,
   budgets: BUDGETS,
   weights: HELPFULNESS_WEIGHTS,
 });

@@ -2,10 +2,10 @@
  * Pictures of the IAMA benchmark (docs/iama.md), drawn with trainer/report/line_chart.ts:
  *
  * - `iama_lengths.png`: length histograms (words) of the default, IAMA and GRPO bases on held-out prompts;
- * - `iama_front.png`: helpfulness vs harmlessness of BoN_4 answers over the weightings: the IAMA base at
- *   the largest step count, the GRPO base closest to it in KL, the default model; plain samples' paths;
- * - `iama_front_kl.png`: the equal-weight BoN_4 value and the plain-sample value against KL from the default;
- * - `iama_training.png`: mean completion length (a) and KL (b) during training.
+ * - `iama_front.png`: helpfulness vs harmlessness of BoN_4 answers over the weightings: the IAMA and GRPO
+ *   bases of each KL target, the default model; plain samples' paths through the targets;
+ * - `iama_front_kl.png`: the BoN_4 values and the plain-sample value against KL from the default;
+ * - `iama_training.png`: mean completion length (a) and KL per token with the targets (b) during training.
  *
  * @module
  */
@@ -14,6 +14,7 @@ import type { KlEstimate } from "../trainer/evaluation/mod.ts";
 import { type LineSeries, type Rgb, writeLineChartPng } from "../trainer/report/line_chart.ts";
 import type { LengthEvaluation, RewardEvaluation } from "./iama_eval.ts";
 import type { RunOutcome } from "./iama_runs.ts";
+import type { RewardPair } from "./iama_tables.ts";
 
 const GREY: Rgb = [127, 127, 127];
 const BLUE: Rgb = [31, 119, 180];
@@ -27,7 +28,8 @@ export interface ChartInputs {
   rewardResults: Record<string, RewardEvaluation & { kl: KlEstimate }>;
   outcomes: Record<string, RunOutcome>;
   lengthBases: string[];
-  settings: { rewardSnapshots: number[]; lengthSnapshots: number[] };
+  /** Ascending KL target. */
+  rewardPairs: RewardPair[];
 }
 
 const colourOf = (base: string): Rgb => base.includes("iama") ? BLUE : base.includes("grpo") ? ORANGE : GREY;
@@ -46,50 +48,50 @@ export async function writeCharts(dir: string, inputs: ChartInputs): Promise<voi
     })),
   });
 
-  // The IAMA base at the last step count against the GRPO base whose KL from the default is closest.
-  const lastIama = `reward_iama@${inputs.settings.rewardSnapshots.at(-1)}`;
   const klOf = (base: string) => inputs.rewardResults[base].kl.perSequence;
-  const matchedGrpo = inputs.settings.rewardSnapshots.map((s) => `reward_grpo@${s}`)
-    .reduce((best, base) =>
-      Math.abs(klOf(base) - klOf(lastIama)) < Math.abs(klOf(best) - klOf(lastIama)) ? base : best
-    );
   const front = (base: string, color: Rgb): LineSeries => ({
     name: `${base} BoN_4 (KL ${klOf(base).toFixed(2)})`,
     color,
     points: inputs.rewardResults[base].bestOfN.map((c) => [c.harmlessness, c.helpfulness]),
   });
-  const plainPath = (method: string, color: Rgb): LineSeries => ({
-    name: `${method} plain samples (default -> steps)`,
+  const basesOf = (method: "iama" | "grpo") => ["default", ...inputs.rewardPairs.map((pair) => pair[method])];
+  const plainPath = (method: "iama" | "grpo", color: Rgb): LineSeries => ({
+    name: `${method} plain samples (default -> KL targets)`,
     color,
-    points: ["default", ...inputs.settings.rewardSnapshots.map((s) => `reward_${method}@${s}`)].map(
-      (base) => {
-        const plain = inputs.rewardResults[base].plain;
-        return [plain.harmlessness, plain.helpfulness];
-      },
-    ),
+    points: basesOf(method).map((base) => {
+      const plain = inputs.rewardResults[base].plain;
+      return [plain.harmlessness, plain.helpfulness];
+    }),
   });
+  // The highest target in full colour, lower ones light.
+  const last = inputs.rewardPairs.length - 1;
   await writeLineChartPng(join(dir, "iama_front.png"), {
-    title: "(b) BoN_4 fronts, w = 0..1, near-equal KL",
+    title: "(b) BoN_4 fronts, w = 0..1, same KL targets",
     xLabel: "harmlessness (z-score under the default model)",
     yLabel: "helpfulness (z)",
     series: [
       front("default", GREY),
-      front(lastIama, BLUE),
-      front(matchedGrpo, ORANGE),
-      plainPath("iama", LIGHT_BLUE),
-      plainPath("grpo", LIGHT_ORANGE),
+      ...inputs.rewardPairs.flatMap((pair, i) => [
+        front(pair.iama, i === last ? BLUE : LIGHT_BLUE),
+        front(pair.grpo, i === last ? ORANGE : LIGHT_ORANGE),
+      ]),
+      plainPath("iama", [44, 160, 44]),
+      plainPath("grpo", [214, 39, 40]),
     ],
   });
 
-  const versusKl = (method: string, color: Rgb, value: (r: RewardEvaluation) => number, label: string) => ({
+  const versusKl = (
+    method: "iama" | "grpo",
+    color: Rgb,
+    value: (r: RewardEvaluation) => number,
+    label: string,
+  ) => ({
     name: `${method} ${label}`,
     color,
-    points: ["default", ...inputs.settings.rewardSnapshots.map((s) => `reward_${method}@${s}`)].map(
-      (base) => {
-        const r = inputs.rewardResults[base];
-        return [Math.max(0, r.kl.perSequence), value(r)] as [number, number];
-      },
-    ),
+    points: basesOf(method).map((base) => {
+      const r = inputs.rewardResults[base];
+      return [Math.max(0, r.kl.perSequence), value(r)] as [number, number];
+    }),
   });
   const equalWeightBoN = (r: RewardEvaluation) => {
     const mid = r.bestOfN.reduce((best, c) =>
@@ -120,16 +122,28 @@ export async function writeCharts(dir: string, inputs: ChartInputs): Promise<voi
     if (!name.startsWith("length")) continue;
     training.push({
       name: `${name}: mean completion tokens`,
-      color: colourOf(name),
+      color: name.includes("iama") ? [44, 160, 44] : [214, 39, 40],
       points: outcome.log.map((log) => [log.step, log.completionLength.mean]),
     });
   }
-  for (const [name, outcome] of Object.entries(inputs.outcomes)) {
-    if (!name.startsWith("reward")) continue;
+  let lastStep = 1;
+  inputs.rewardPairs.forEach((pair, i) => {
+    for (const base of [pair.iama, pair.grpo]) {
+      const outcome = inputs.outcomes[base.slice(0, base.lastIndexOf("@"))];
+      lastStep = Math.max(lastStep, outcome.log.at(-1)?.step ?? 1);
+      const light = i !== last;
+      training.push({
+        name: `${outcome.name}: KL per token x 1000`,
+        color: base.includes("iama") ? (light ? LIGHT_BLUE : BLUE) : light ? LIGHT_ORANGE : ORANGE,
+        points: outcome.log.map((log) => [log.step, log.kl * 1000]),
+      });
+    }
+  });
+  for (const pair of inputs.rewardPairs) {
     training.push({
-      name: `${name}: KL per token x 1000`,
-      color: name.includes("iama") ? LIGHT_BLUE : LIGHT_ORANGE,
-      points: outcome.log.map((log) => [log.step, log.kl * 1000]),
+      name: `KL target ${pair.target} x 1000`,
+      color: GREY,
+      points: [[0, pair.target * 1000], [lastStep, pair.target * 1000]],
     });
   }
   await writeLineChartPng(join(dir, "iama_training.png"), {

@@ -107,6 +107,9 @@ export interface RewardEvaluation {
   plain: { helpfulness: number; harmlessness: number };
   /** For each helpfulness weight w: BoN_N choosing by w·ẑ_help + (1 − w)·ẑ_harm. */
   bestOfN: { weight: number; helpfulness: number; harmlessness: number }[];
+  /** Per prompt (in pool order): the plain samples' (h + s)/2 and the BoN_N answers' w·h + (1 − w)·s
+   * averaged over the weightings; two bases evaluated on the same prompts give paired differences. */
+  perPrompt: { plain: number[]; bestOfNWeighted: number[] };
 }
 
 /** Scores the pools with both reward models and evaluates plain sampling and BoN_N at each weighting. */
@@ -134,17 +137,20 @@ export async function evaluateRewards(
     helpfulness: mean(helpful.map((scores) => mean(scores))),
     harmlessness: mean(harmless.map((scores) => mean(scores))),
   };
+  const bestOfNWeighted = new Array<number>(pools.prompts.length).fill(0);
   const bestOfN = weights.map((weight) => {
     const selection = helpful.map((h, i) =>
       h.map((value, j) => weight * value + (1 - weight) * harmless[i][j])
     );
-    return {
-      weight,
-      helpfulness: mean(selection.map((s, i) => bestOfNFromPool(s, helpful[i], n))),
-      harmlessness: mean(selection.map((s, i) => bestOfNFromPool(s, harmless[i], n))),
-    };
+    const perPromptHelpful = selection.map((s, i) => bestOfNFromPool(s, helpful[i], n));
+    const perPromptHarmless = selection.map((s, i) => bestOfNFromPool(s, harmless[i], n));
+    perPromptHelpful.forEach((h, i) => {
+      bestOfNWeighted[i] += (weight * h + (1 - weight) * perPromptHarmless[i]) / weights.length;
+    });
+    return { weight, helpfulness: mean(perPromptHelpful), harmlessness: mean(perPromptHarmless) };
   });
-  return { plain, bestOfN };
+  const plainPerPrompt = helpful.map((h, i) => (mean(h) + mean(harmless[i])) / 2);
+  return { plain, bestOfN, perPrompt: { plain: plainPerPrompt, bestOfNWeighted } };
 }
 
 /** KL(model ‖ reference) per sequence, sampled from `model` on `prompts`. */

@@ -1,7 +1,7 @@
 /**
  * The training runs of the IAMA benchmark (docs/iama.md): each experiment trains an IAMA base
  * (non-linear GRPO with best-of-4 tasks) and a standard-GRPO base (identity aligner) with the same steps,
- * prompts, seed, learning rate and β, two runs at a time (one onnxruntime thread each).
+ * prompts, seed, learning rate and KL control, two runs at a time (one onnxruntime thread each).
  *
  * A run can stop at several step counts ("snapshots"): runGrpo is called with `steps` = each snapshot in
  * turn (it resumes from its checkpoint; the learning rate is constant, so this is the same run as one call)

@@ -107,6 +107,23 @@ export function massNearTargets(
   return { near, elsewhere: 1 - near.reduce((a, b) => a + b, 0) };
 }
 
+/**
+ * Mean of the paired differences a_i − b_i and its standard error s_d/√n (s_d with n − 1): the gap
+ * between two bases evaluated on the same prompts, with the prompt-to-prompt variation they share removed.
+ */
+export function pairedDifference(
+  a: readonly number[],
+  b: readonly number[],
+): { mean: number; standardError: number } {
+  if (a.length !== b.length || a.length < 2) {
+    throw new RangeError("pairedDifference needs two equal lengths ≥ 2");
+  }
+  const d = a.map((value, i) => value - b[i]);
+  const m = d.reduce((sum, x) => sum + x, 0) / d.length;
+  const variance = d.reduce((sum, x) => sum + (x - m) ** 2, 0) / (d.length - 1);
+  return { mean: m, standardError: Math.sqrt(variance / d.length) };
+}
+
 /** Checks the estimators against independent references; throws on a mismatch. */
 export function checkStatistics(): void {
   // Best-of-N: exact order-statistic weights vs enumerating all subsets, with ties in the scores.
@@ -129,4 +146,9 @@ export function checkStatistics(): void {
   const uniformSample = Array.from({ length: 20001 }, (_, i) => i / 20000);
   const bu = bimodalityCoefficient(uniformSample);
   if (Math.abs(bu - 5 / 9) > 0.005) throw new Error(`bimodality of a uniform: ${bu}`);
+  // Paired difference: d = (1, 2, 3, 4) has mean 5/2 and sample variance 5/3, so the error is √(5/3)/2.
+  const paired = pairedDifference([3, 5, 7, 9], [2, 3, 4, 5]);
+  if (Math.abs(paired.mean - 2.5) > 1e-12 || Math.abs(paired.standardError - Math.sqrt(5 / 3) / 2) > 1e-12) {
+    throw new Error(`paired difference: ${JSON.stringify(paired)}`);
+  }
 }

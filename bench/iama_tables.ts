@@ -5,6 +5,31 @@
  */
 import type { KlEstimate } from "../trainer/evaluation/mod.ts";
 import type { LengthEvaluation, RewardEvaluation } from "./iama_eval.ts";
+import { pairedDifference } from "./iama_stats.ts";
+
+/** An IAMA base and a GRPO base trained to the same KL target (experiment b). */
+export interface RewardPair {
+  target: number;
+  iama: string;
+  grpo: string;
+}
+
+/** How a run ended: β of its last step and the rollout KL per token averaged over its last steps. */
+export interface RunEnding {
+  lastBeta: number;
+  rolloutKlPerToken: number;
+}
+
+/** One pair compared: both KLs and the IAMA − GRPO gaps with paired standard errors. */
+export interface PairComparison {
+  target: number;
+  iama: string;
+  grpo: string;
+  kl: { iama: KlEstimate; grpo: KlEstimate };
+  ending: { iama?: RunEnding; grpo?: RunEnding };
+  bestOfN: { iama: number; grpo: number; gap: number; gapStandardError: number };
+  plain: { iama: number; grpo: number; gap: number; gapStandardError: number };
+}
 
 /** What the tables are built from. */
 export interface TableInputs {
@@ -12,6 +37,7 @@ export interface TableInputs {
   rewardResults: Record<string, RewardEvaluation & { kl: KlEstimate }>;
   lengthBases: string[];
   rewardBases: string[];
+  comparisons: PairComparison[];
   budgets: number[];
   weights: number[];
 }
@@ -99,8 +125,8 @@ export function renderTables(inputs: TableInputs): string {
       ];
     }),
   ));
-  parts.push("\n### (b) At matched KL: each IAMA base against GRPO's value interpolated at the same KL\n");
-  parts.push(matchedKlTable(rewardResults, inputs.rewardBases));
+  parts.push("\n### (b) Pairs trained to the same KL target: IAMA − GRPO, ± paired standard error\n");
+  parts.push(pairTable(inputs.comparisons));
   return parts.join("\n");
 }
 
@@ -115,51 +141,55 @@ export function plainValue(r: RewardEvaluation): number {
   return (r.plain.helpfulness + r.plain.harmlessness) / 2;
 }
 
-/** Linear interpolation of `curve` (ascending x) at x; NaN outside its range. */
-export function interpolate(curve: readonly [number, number][], x: number): number {
-  for (let i = 1; i < curve.length; i++) {
-    const [x0, y0] = curve[i - 1];
-    const [x1, y1] = curve[i];
-    if (x >= x0 && x <= x1) return x1 === x0 ? y1 : y0 + (y1 - y0) * (x - x0) / (x1 - x0);
-  }
-  return NaN;
+/** Compares the IAMA and GRPO bases of one pair, prompt by prompt. */
+export function comparePair(
+  results: TableInputs["rewardResults"],
+  pair: RewardPair,
+  endings: Record<string, RunEnding>,
+): PairComparison {
+  const [a, b] = [results[pair.iama], results[pair.grpo]];
+  const gap = (value: (r: RewardEvaluation) => number, perPrompt: (r: RewardEvaluation) => number[]) => {
+    const paired = pairedDifference(perPrompt(a), perPrompt(b));
+    return { iama: value(a), grpo: value(b), gap: paired.mean, gapStandardError: paired.standardError };
+  };
+  return {
+    ...pair,
+    kl: { iama: a.kl, grpo: b.kl },
+    ending: { iama: endings[pair.iama], grpo: endings[pair.grpo] },
+    bestOfN: gap(meanWeightedValue, (r) => r.perPrompt.bestOfNWeighted),
+    plain: gap(plainValue, (r) => r.perPrompt.plain),
+  };
 }
 
-function matchedKlTable(results: TableInputs["rewardResults"], bases: string[]): string {
-  const curve = (method: string, value: (r: RewardEvaluation) => number) =>
-    ["default", ...bases.filter((b) => b.startsWith(`reward_${method}@`))]
-      .map((b) => [results[b].kl.perSequence, value(results[b])] as [number, number])
-      .sort((a, b) => a[0] - b[0]);
-  const grpoBoN = curve("grpo", meanWeightedValue);
-  const grpoPlain = curve("grpo", plainValue);
-  const rows = bases.filter((b) => b.startsWith("reward_iama@")).map((base) => {
-    const r = results[base];
-    const kl = r.kl.perSequence;
-    const bon = [meanWeightedValue(r), interpolate(grpoBoN, kl)];
-    const plain = [plainValue(r), interpolate(grpoPlain, kl)];
-    return [
-      base,
-      fixed(kl),
-      fixed(bon[0]),
-      fixed(bon[1]),
-      fixed(bon[0] - bon[1]),
-      fixed(plain[0]),
-      fixed(plain[1]),
-      fixed(plain[0] - plain[1]),
-    ];
-  });
+function pairTable(comparisons: readonly PairComparison[]): string {
+  const withError = (mean: number, error: number) => `${fixed(mean)} ± ${fixed(error)}`;
   return table(
     [
-      "IAMA base",
-      "KL",
+      "KL target (per token)",
+      "KL IAMA / GRPO (nats/response)",
+      "rollout KL/token, last 16 steps",
+      "last β",
       "BoN_4 IAMA",
-      "BoN_4 GRPO @ same KL",
+      "BoN_4 GRPO",
       "BoN_4 gap",
       "plain IAMA",
-      "plain GRPO @ same KL",
+      "plain GRPO",
       "plain gap",
     ],
-    rows,
+    comparisons.map((c) => [
+      String(c.target),
+      `${withError(c.kl.iama.perSequence, c.kl.iama.standardError)} / ${
+        withError(c.kl.grpo.perSequence, c.kl.grpo.standardError)
+      }`,
+      `${fixed(c.ending.iama?.rolloutKlPerToken, 4)} / ${fixed(c.ending.grpo?.rolloutKlPerToken, 4)}`,
+      `${fixed(c.ending.iama?.lastBeta, 3)} / ${fixed(c.ending.grpo?.lastBeta, 3)}`,
+      fixed(c.bestOfN.iama),
+      fixed(c.bestOfN.grpo),
+      withError(c.bestOfN.gap, c.bestOfN.gapStandardError),
+      fixed(c.plain.iama),
+      fixed(c.plain.grpo),
+      withError(c.plain.gap, c.plain.gapStandardError),
+    ]),
   );
 }
 
