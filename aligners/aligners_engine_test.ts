@@ -4,8 +4,7 @@
  * independently from the candidate texts the engine produces for the documented seeds.
  */
 import assert from "node:assert/strict";
-import { createEngine } from "../models/engine/mod.ts";
-import { collect, samplingParams, writeTestModel } from "../models/engine/_test_model.ts";
+import { collect, samplingParams, withTestEngine, writeTestModel } from "../models/engine/_test_model.ts";
 import type { GenerationEngine, SamplingParams } from "../models/engine/types.ts";
 import { Rng } from "../models/random.ts";
 import { Calibrator, type Criterion, CriterionRegistry } from "./criteria/mod.ts";
@@ -52,14 +51,7 @@ function task(sampling: Partial<SamplingParams> = {}): AlignmentTask {
   };
 }
 
-async function withEngine(run: (engine: GenerationEngine) => Promise<void>) {
-  const engine = await createEngine({ models: [{ name: "m", path: model.dir }], threads: 1 });
-  try {
-    await run(engine);
-  } finally {
-    await engine.close();
-  }
-}
+const withEngine = (run: (engine: GenerationEngine) => Promise<void>) => withTestEngine(model, run);
 
 /** Reference candidates: the engine asked directly with the documented batch seed. */
 async function referenceTexts(

@@ -5,8 +5,7 @@
  * recomputed here from engine requests made independently with the documented seed.
  */
 import assert from "node:assert/strict";
-import { createEngine } from "../models/engine/mod.ts";
-import { collect, samplingParams, writeTestModel } from "../models/engine/_test_model.ts";
+import { collect, samplingParams, withTestEngine, writeTestModel } from "../models/engine/_test_model.ts";
 import type { GenerationEngine, SamplingParams } from "../models/engine/types.ts";
 import { Rng } from "../models/random.ts";
 import { Calibrator, type Criterion, CriterionRegistry } from "./criteria/mod.ts";
@@ -93,14 +92,7 @@ async function referenceBlockwise(
   }
 }
 
-async function withEngine(run: (engine: GenerationEngine) => Promise<void>) {
-  const engine = await createEngine({ models: [{ name: "m", path: model.dir }], threads: 1 });
-  try {
-    await run(engine);
-  } finally {
-    await engine.close();
-  }
-}
+const withEngine = (run: (engine: GenerationEngine) => Promise<void>) => withTestEngine(model, run);
 
 Deno.test("blockwise decoding on the real engine", async (t) => {
   await withEngine(async (engine) => {

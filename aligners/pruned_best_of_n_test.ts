@@ -4,8 +4,7 @@
  * while generating fewer tokens; with nothing pruned its candidates are exactly best-of-N's.
  */
 import assert from "node:assert/strict";
-import { createEngine } from "../models/engine/mod.ts";
-import { samplingParams, writeTestModel } from "../models/engine/_test_model.ts";
+import { samplingParams, withTestEngine, writeTestModel } from "../models/engine/_test_model.ts";
 import type { GenerationEngine, SamplingParams } from "../models/engine/types.ts";
 import { Rng } from "../models/random.ts";
 import { Calibrator, type Criterion, CriterionRegistry } from "./criteria/mod.ts";
@@ -45,14 +44,7 @@ function task(sampling: Partial<SamplingParams> = {}): AlignmentTask {
   };
 }
 
-async function withEngine(run: (engine: GenerationEngine) => Promise<void>) {
-  const engine = await createEngine({ models: [{ name: "m", path: model.dir }], threads: 1 });
-  try {
-    await run(engine);
-  } finally {
-    await engine.close();
-  }
-}
+const withEngine = (run: (engine: GenerationEngine) => Promise<void>) => withTestEngine(model, run);
 
 Deno.test("pruned best-of-N on the real engine", async (t) => {
   await withEngine(async (engine) => {

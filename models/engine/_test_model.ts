@@ -10,7 +10,8 @@ import type { GptConfig } from "../gpt/config.ts";
 import { writeGptModelFolder } from "../gpt/model_folder.ts";
 import { randomWeights } from "../gpt/_test_support.ts";
 import { TextTokenizer, trainByteLevelBpe } from "../tokenizer/mod.ts";
-import type { GenerationEvent, SamplingParams } from "./types.ts";
+import { createEngine, type EngineOptions } from "./mod.ts";
+import type { GenerationEngine, GenerationEvent, ModelHost, SamplingParams } from "./types.ts";
 
 export const SPECIAL_TOKENS = ["<|endoftext|>", "<|user|>", "<|assistant|>"];
 
@@ -140,4 +141,18 @@ export async function collect(events: AsyncIterable<GenerationEvent>): Promise<C
     }
   }
   return run;
+}
+
+/** Runs `run` on an engine serving `folder` as "m" (1 thread, plus `options`) and closes it afterwards. */
+export async function withTestEngine<T>(
+  folder: TestModel,
+  run: (engine: GenerationEngine & ModelHost) => Promise<T>,
+  options: Partial<Omit<EngineOptions, "models">> = {},
+): Promise<T> {
+  const engine = await createEngine({ models: [{ name: "m", path: folder.dir }], threads: 1, ...options });
+  try {
+    return await run(engine);
+  } finally {
+    await engine.close();
+  }
 }

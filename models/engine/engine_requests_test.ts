@@ -5,21 +5,21 @@
  */
 import assert from "node:assert/strict";
 import type { DecoderSession } from "../decoder_session.ts";
-import { createEngine } from "./mod.ts";
-import { collect, loadSession, samplingParams, type TestModel, writeTestModel } from "./_test_model.ts";
+import {
+  collect,
+  loadSession,
+  samplingParams,
+  type TestModel,
+  withTestEngine,
+  writeTestModel,
+} from "./_test_model.ts";
 import type { GenerationEngine } from "./types.ts";
 
 const model = await writeTestModel({ seed: 7 });
 const promptIds = model.tokenizer.encode("A small model writes short answers");
 
-async function withEngine(run: (engine: GenerationEngine) => Promise<void>, folder: TestModel = model) {
-  const engine = await createEngine({ models: [{ name: "m", path: folder.dir }], threads: 1 });
-  try {
-    await run(engine);
-  } finally {
-    await engine.close();
-  }
-}
+const withEngine = (run: (engine: GenerationEngine) => Promise<void>, folder: TestModel = model) =>
+  withTestEngine(folder, run);
 
 /** Raw logits [T, V] of the whole sequence in one forward pass (no cache, no batching). */
 async function fullLogits(session: DecoderSession, ids: number[]): Promise<Float32Array> {

@@ -5,21 +5,13 @@
  * continued alone.
  */
 import assert from "node:assert/strict";
-import { createEngine } from "./mod.ts";
-import { collect, samplingParams, writeTestModel } from "./_test_model.ts";
+import { collect, samplingParams, withTestEngine, writeTestModel } from "./_test_model.ts";
 import type { GenerationEngine, SamplingParams } from "./types.ts";
 
 const model = await writeTestModel({ seed: 3 });
 const promptIds = model.tokenizer.encode("Continuous batching lets sequences join");
 
-async function withEngine(run: (engine: GenerationEngine) => Promise<void>) {
-  const engine = await createEngine({ models: [{ name: "m", path: model.dir }], threads: 1 });
-  try {
-    await run(engine);
-  } finally {
-    await engine.close();
-  }
-}
+const withEngine = (run: (engine: GenerationEngine) => Promise<void>) => withTestEngine(model, run);
 
 /** Generates `total` tokens of candidate `stream` in requests of `piece` tokens, each continuing the last. */
 async function inPieces(
