@@ -4,10 +4,11 @@
  * independently from the candidate texts the engine produces for the documented seeds.
  */
 import assert from "node:assert/strict";
-import { collect, samplingParams, withTestEngine, writeTestModel } from "../models/engine/_test_model.ts";
-import type { GenerationEngine, SamplingParams } from "../models/engine/types.ts";
+import { collect, withTestEngine } from "../models/engine/_test_model.ts";
+import type { GenerationEngine } from "../models/engine/types.ts";
 import { Rng } from "../models/random.ts";
-import { Calibrator, type Criterion, CriterionRegistry } from "./criteria/mod.ts";
+import { alignerTestModel, taskFactory } from "./_test_task.ts";
+import { type Criterion, CriterionRegistry } from "./criteria/mod.ts";
 import {
   type Aligner,
   type AlignmentTask,
@@ -36,20 +37,8 @@ const hashCriterion: Criterion = {
 };
 const registry = new CriterionRegistry([hashCriterion]);
 
-const model = await writeTestModel({ seed: 5 });
-const prompt = "A small model writes short answers";
-const promptIds = model.tokenizer.encode(prompt);
-
-function task(sampling: Partial<SamplingParams> = {}): AlignmentTask {
-  return {
-    model: "m",
-    promptIds,
-    prompt,
-    sampling: samplingParams({ temperature: 1, maxTokens: 8, ...sampling }),
-    criteria: { weights: { hash: 1 } },
-    calibrator: new Calibrator(undefined, { missing: "identity" }),
-  };
-}
+const { model, promptIds } = await alignerTestModel();
+const task = taskFactory(promptIds, { hash: 1 }, { maxTokens: 8 });
 
 const withEngine = (run: (engine: GenerationEngine) => Promise<void>) => withTestEngine(model, run);
 

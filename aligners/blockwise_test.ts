@@ -5,10 +5,11 @@
  * recomputed here from engine requests made independently with the documented seed.
  */
 import assert from "node:assert/strict";
-import { collect, samplingParams, withTestEngine, writeTestModel } from "../models/engine/_test_model.ts";
+import { collect, withTestEngine } from "../models/engine/_test_model.ts";
 import type { GenerationEngine, SamplingParams } from "../models/engine/types.ts";
 import { Rng } from "../models/random.ts";
-import { Calibrator, type Criterion, CriterionRegistry } from "./criteria/mod.ts";
+import { alignerTestModel, taskFactory } from "./_test_task.ts";
+import { type Criterion, CriterionRegistry } from "./criteria/mod.ts";
 import { type AlignmentTask, createBlockwise, createPlainSampling, GENERATION_STREAM } from "./mod.ts";
 import type { CommittedPiece } from "./aligner.ts";
 
@@ -32,20 +33,8 @@ const hashCriterion = (supportsPartial: boolean): Criterion => ({
 const partialRegistry = new CriterionRegistry([hashCriterion(true)]);
 const finalOnlyRegistry = new CriterionRegistry([hashCriterion(false)]);
 
-const model = await writeTestModel({ seed: 5 });
-const prompt = "A small model writes short answers";
-const promptIds = model.tokenizer.encode(prompt);
-
-function task(sampling: Partial<SamplingParams> = {}): AlignmentTask {
-  return {
-    model: "m",
-    promptIds,
-    prompt,
-    sampling: samplingParams({ temperature: 1, maxTokens: 11, ...sampling }),
-    criteria: { weights: { hash: 1 } },
-    calibrator: new Calibrator(undefined, { missing: "identity" }),
-  };
-}
+const { model, promptIds } = await alignerTestModel();
+const task = taskFactory(promptIds, { hash: 1 }, { maxTokens: 11 });
 
 const engineSeed = (seed: number) => new Rng(seed).fork(GENERATION_STREAM).nextUint32();
 

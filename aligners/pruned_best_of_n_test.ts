@@ -4,11 +4,12 @@
  * while generating fewer tokens; with nothing pruned its candidates are exactly best-of-N's.
  */
 import assert from "node:assert/strict";
-import { samplingParams, withTestEngine, writeTestModel } from "../models/engine/_test_model.ts";
-import type { GenerationEngine, SamplingParams } from "../models/engine/types.ts";
+import { withTestEngine } from "../models/engine/_test_model.ts";
+import type { GenerationEngine } from "../models/engine/types.ts";
 import { Rng } from "../models/random.ts";
-import { Calibrator, type Criterion, CriterionRegistry } from "./criteria/mod.ts";
-import { type AlignmentTask, createBestOfN, createPrunedBestOfN, generateCandidates } from "./mod.ts";
+import { alignerTestModel, taskFactory } from "./_test_task.ts";
+import { type Criterion, CriterionRegistry } from "./criteria/mod.ts";
+import { createBestOfN, createPrunedBestOfN, generateCandidates } from "./mod.ts";
 
 /** FNV-1a 32-bit of the UTF-16 code units, scaled to [0, 1). */
 function textHash(text: string): number {
@@ -29,20 +30,8 @@ const prefixCriterion: Criterion = {
 };
 const registry = new CriterionRegistry([prefixCriterion]);
 
-const model = await writeTestModel({ seed: 5 });
-const prompt = "A small model writes short answers";
-const promptIds = model.tokenizer.encode(prompt);
-
-function task(sampling: Partial<SamplingParams> = {}): AlignmentTask {
-  return {
-    model: "m",
-    promptIds,
-    prompt,
-    sampling: samplingParams({ temperature: 1, maxTokens: 16, ignoreEos: true, ...sampling }),
-    criteria: { weights: { prefix: 1 } },
-    calibrator: new Calibrator(undefined, { missing: "identity" }),
-  };
-}
+const { model, promptIds } = await alignerTestModel();
+const task = taskFactory(promptIds, { prefix: 1 }, { maxTokens: 16, ignoreEos: true });
 
 const withEngine = (run: (engine: GenerationEngine) => Promise<void>) => withTestEngine(model, run);
 
