@@ -13,6 +13,7 @@ import { join } from "node:path";
 import type { Calibrator, CriterionRegistry } from "../aligners/criteria/mod.ts";
 import { type GrpoConfigInput, type GrpoStepLog, runGrpo } from "../trainer/grpo/mod.ts";
 import { readPolicyFolder, writePolicyFolder } from "../trainer/grpo/policy_folder.ts";
+import { pathExists } from "../models/io/path_exists.ts";
 
 /** One training run to perform. */
 export interface RunPlan {
@@ -38,16 +39,6 @@ export function snapshotFolder(workRoot: string, run: string, steps: number): st
   return join(workRoot, run, `weights_step${steps}`);
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
 /** Trains one run through all its snapshots; snapshots already on disk are not recomputed. */
 export async function trainRun(
   plan: RunPlan,
@@ -60,7 +51,7 @@ export async function trainRun(
   const snapshots: RunOutcome["snapshots"] = [];
   for (const steps of plan.snapshots) {
     const folder = snapshotFolder(workRoot, plan.name, steps);
-    if (!await exists(join(folder, "config.json"))) {
+    if (!await pathExists(join(folder, "config.json"))) {
       const { registry, release } = await plan.criteria();
       try {
         const result = await runGrpo({

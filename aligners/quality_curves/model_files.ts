@@ -9,6 +9,7 @@
 import { basename, join } from "node:path";
 import { type CalibrationSet, loadCalibration } from "../criteria/mod.ts";
 import { loadQualityCurves, type QualityCurves } from "./store.ts";
+import { pathExists } from "../../models/io/path_exists.ts";
 
 /** File names inside a model folder. */
 export const CALIBRATION_FILE = "calibration.json";
@@ -24,16 +25,6 @@ export interface ModelPlanningFiles {
   curves: QualityCurves[];
   /** Files found but not used, and why. */
   skipped: string[];
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 /**
@@ -57,7 +48,7 @@ export async function loadModelPlanningFiles(
   const files: ModelPlanningFiles = { curves: [], skipped: [] };
   for (const [index, model] of models.entries()) {
     const calibrationPath = join(model.path, CALIBRATION_FILE);
-    if (index === 0 && await exists(calibrationPath)) {
+    if (index === 0 && await pathExists(calibrationPath)) {
       try {
         files.calibration = await loadCalibration(calibrationPath, { modelVersion: model.version });
         files.calibrationFile = join(basename(model.path), CALIBRATION_FILE);
@@ -66,7 +57,7 @@ export async function loadModelPlanningFiles(
       }
     }
     const curvesPath = join(model.path, QUALITY_CURVES_FILE);
-    if (await exists(curvesPath)) {
+    if (await pathExists(curvesPath)) {
       try {
         files.curves.push(await loadQualityCurves(curvesPath, { modelVersion: model.version }));
       } catch (error) {

@@ -23,6 +23,7 @@ import {
 } from "./_files.ts";
 import { RegistryError } from "./errors.ts";
 import { type ModelEntry, RegistryFile, VersionRecord, type VersionSource } from "./records.ts";
+import { pathExists } from "../io/path_exists.ts";
 
 const REGISTRY_FILE = "registry.json";
 const VERSION_FILE = "version.json";
@@ -328,7 +329,7 @@ export class ModelRegistry {
       const match = id.startsWith(`${slug}-v`) ? /^(\d+)$/.exec(id.slice(slug.length + 2)) : null;
       if (match) n = Math.max(n, Number(match[1]) + 1);
     }
-    while (await exists(this.#versionDir(`${slug}-v${n}`))) n++;
+    while (await pathExists(this.#versionDir(`${slug}-v${n}`))) n++;
     return `${slug}-v${n}`;
   }
 
@@ -354,14 +355,4 @@ function parse<T>(
     throw new RegistryError(code, `${where}: ${issues.join("; ")}`);
   }
   return result.data;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
