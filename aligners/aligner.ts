@@ -74,8 +74,6 @@ export interface CostParams {
   maxTokens: number;
   /** Criteria with a positive weight. */
   criteriaCount: number;
-  /** The engine's prompt chunk per forward pass (default 128, as `createEngine`). */
-  prefillChunkTokens?: number;
 }
 
 /** Predicted compute (for runs that generate `maxTokens` per candidate; an upper bound otherwise). */

@@ -26,6 +26,11 @@ import { alignerResult } from "./receipt.ts";
 import { type BlockScores, checkBlockTokens, decodeAnswer, scoreBlock, settledText } from "./_blocks.ts";
 import { checkCount } from "./_one_batch.ts";
 
+/** `k` when a request leaves it out (and the configuration calibration measures). */
+export const DEFAULT_BLOCKWISE_K = 4;
+/** Tokens per block of blockwise decoding and pruned best-of-N when a request leaves it out. */
+export const DEFAULT_BLOCK_TOKENS = 16;
+
 /** Options of {@link createBlockwise}. */
 export interface BlockwiseOptions {
   /** Continuations drawn per block (≥ 1). */

@@ -11,9 +11,14 @@ import { samplingParams, writeTestModel } from "../models/engine/_test_model.ts"
 import { Rng } from "../models/random.ts";
 import type { Cost, CostParams } from "./aligner.ts";
 import { blockwiseCost, createBlockwise } from "./blockwise.ts";
-import { DEFAULT_PREFILL_CHUNK_TOKENS, expectedBlockwiseCost } from "./cost.ts";
+import { expectedBlockwiseCost } from "./cost.ts";
 import { Calibrator, type Criterion, CriterionRegistry } from "./criteria/mod.ts";
-import { committedLengths, completionLengths, predictAlignerCost } from "./quality_curves/predict.ts";
+import {
+  chosenAnswerLengths,
+  committedLengths,
+  completionLengths,
+  predictAlignerCost,
+} from "./quality_curves/predict.ts";
 import type { QualityCurves } from "./quality_curves/store.ts";
 
 interface Process {
@@ -33,7 +38,6 @@ function enumerateBlockwise(
   lengths: readonly number[],
   { k, blockTokens, maxBlocks, params }: Process,
 ): Cost {
-  const chunk = params.prefillChunkTokens ?? DEFAULT_PREFILL_CHUNK_TOKENS;
   const limit = Math.min(params.maxTokens, maxBlocks * blockTokens);
   const total: Cost = { forwardPasses: 0, generatedTokens: 0, rewardEvaluations: 0 };
   const visit = (done: number, probability: number) => {
@@ -47,8 +51,8 @@ function enumerateBlockwise(
     for (const tuple of tuples) {
       const p = probability / tuples.length;
       const generated = tuple.map((l) => Math.min(l - done, size));
-      const prefill = Math.max(1, Math.ceil((params.promptTokens + done) / chunk));
-      total.forwardPasses += p * (prefill + Math.max(...generated) - 1);
+      // One prefill pass yields every first token, then one decode pass per further token.
+      total.forwardPasses += p * Math.max(1, ...generated);
       total.generatedTokens += p * generated.reduce((a, b) => a + b, 0);
       total.rewardEvaluations += p * k * params.criteriaCount;
       for (const chosen of tuple) {
@@ -70,7 +74,6 @@ function enumerateCommitted(
   committed: readonly number[],
   { k, blockTokens, maxBlocks, params }: Process,
 ): Cost {
-  const chunk = params.prefillChunkTokens ?? DEFAULT_PREFILL_CHUNK_TOKENS;
   const limit = Math.min(params.maxTokens, maxBlocks * blockTokens);
   const total: Cost = { forwardPasses: 0, generatedTokens: 0, rewardEvaluations: 0 };
   const running = (law: readonly number[], done: number) =>
@@ -85,8 +88,8 @@ function enumerateCommitted(
     for (const tuple of tuples) {
       const p = probability / tuples.length;
       const generated = tuple.map((l) => Math.min(l - done, size));
-      const prefill = Math.max(1, Math.ceil((params.promptTokens + done) / chunk));
-      total.forwardPasses += p * (prefill + Math.max(...generated) - 1);
+      // One prefill pass yields every first token, then one decode pass per further token.
+      total.forwardPasses += p * Math.max(1, ...generated);
       total.generatedTokens += p * generated.reduce((a, b) => a + b, 0);
       total.rewardEvaluations += p * k * params.criteriaCount;
       if (tuple[0] > done + size && done + size < limit) visit(done + size, p);
@@ -138,12 +141,11 @@ Deno.test("expected blockwise compute equals brute-force enumeration of the proc
       maxBlocks: Infinity,
       params: { promptTokens: 5, maxTokens: 9, criteriaCount: 2 },
     },
-    // Small prefill chunks: later blocks' longer prompts take more prefill passes.
     {
       k: 2,
       blockTokens: 2,
       maxBlocks: Infinity,
-      params: { promptTokens: 3, maxTokens: 8, criteriaCount: 1, prefillChunkTokens: 2 },
+      params: { promptTokens: 3, maxTokens: 8, criteriaCount: 1 },
     },
     { k: 2, blockTokens: 3, maxBlocks: 2, params: { promptTokens: 4, maxTokens: 9, criteriaCount: 1 } },
     {
@@ -171,7 +173,7 @@ Deno.test("expected blockwise compute equals brute-force enumeration of the proc
 });
 
 Deno.test("predictAlignerCost predicts blockwise; with every length at max_tokens it is blockwiseCost", () => {
-  const params = { promptTokens: 20, maxTokens: 50, criteriaCount: 2, prefillChunkTokens: 16 };
+  const params = { promptTokens: 20, maxTokens: 50, criteriaCount: 2 };
   // Every measured response was cut at the measured limit: all count as running to max_tokens.
   const curves = curvesOf([[40, 40], [40, 40, 40]], 40);
   for (const blockwise of [{ k: 4, blockTokens: 16 }, { k: 2, blockTokens: 7, maxBlocks: 3 }]) {
@@ -212,7 +214,7 @@ Deno.test("a committed-length law of its own: brute force, and the unbiased case
       k: 2,
       blockTokens: 2,
       maxBlocks: Infinity,
-      params: { promptTokens: 3, maxTokens: 8, criteriaCount: 1, prefillChunkTokens: 2 },
+      params: { promptTokens: 3, maxTokens: 8, criteriaCount: 1 },
     },
   ];
   for (const process of cases) {
@@ -278,5 +280,43 @@ Deno.test("fixed-length runs on the real engine spend exactly the predicted comp
     }
   } finally {
     await engine.close();
+  }
+});
+
+Deno.test("predictAlignerCost uses blockwise's measured committed lengths for its k and block size", () => {
+  const laws = [[1, 3, 4, 12], [2, 5, 20]];
+  const committed = [[4, 12], [20, 3, 6]];
+  const curves = curvesOf(laws, 30);
+  // Aggregates that make best-of-k commit to the shortest answer: far from the measured law.
+  curves.weightings[0].aggregates = [[4, 3, 2, 1], [3, 2, 1]];
+  curves.weightings[0].blockwise = [{ k: 2, blockTokens: 3, committedTokens: committed }];
+  const params = { promptTokens: 3, maxTokens: 9, criteriaCount: 1 };
+  const process = { k: 2, blockTokens: 3, maxBlocks: Infinity, params };
+  const predicted = predictAlignerCost(
+    curves,
+    { name: "blockwise", params: { k: 2, blockTokens: 3 } },
+    params,
+    {
+      hash: 1,
+    },
+  )!;
+  assertClose(
+    predicted,
+    mean(laws.map((law, p) => enumerateCommitted(law, committed[p], process))),
+    "measured",
+  );
+  // Another k or block size was not measured: best-of-k's chosen answer under the weighting.
+  for (const other of [{ k: 3, blockTokens: 3 }, { k: 2, blockTokens: 4 }]) {
+    assertClose(
+      predictAlignerCost(curves, { name: "blockwise", params: other }, params, { hash: 1 })!,
+      expectedBlockwiseCost(
+        params,
+        other.k,
+        other.blockTokens,
+        Infinity,
+        chosenAnswerLengths(curves, curves.weightings[0], other.k),
+      ),
+      JSON.stringify(other),
+    );
   }
 });

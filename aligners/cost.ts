@@ -1,23 +1,22 @@
 /**
  * Compute predicted for candidate batches, from the engine's accounting (models/engine/scheduler):
- * a request prefills its prompt in ⌈P / chunk⌉ forward passes, the last of which yields every
+ * a request that runs alone prefills its whole prompt in one forward pass, which yields every
  * candidate's first token, then runs one batched decode pass per further token:
  *
- *     forwardPasses    = batches · (⌈P / chunk⌉ + maxTokens − 1)
+ *     forwardPasses    = batches · maxTokens
  *     generatedTokens  = batches · n · maxTokens
  *     rewardEvaluations = batches · n · criteriaCount     (when the candidates are scored)
  *
- * Exact for a request that runs alone and generates `maxTokens` per candidate; an upper bound when
- * candidates stop early. {@link expectedCost} is the same accounting with the expected completion
+ * Exact for a request that runs alone and generates `maxTokens` per candidate; an upper bound on tokens
+ * when candidates stop early. (While other requests decode, the scheduler prefills a long prompt in
+ * chunks of `prefillChunkTokens` to bound their latency; those extra passes are shared with the other
+ * requests' decoding and are not predicted here.) {@link expectedCost} is the same accounting with the expected completion
  * lengths measured for the serving model (aligners/quality_curves), which is what the planner and the
  * receipts' predictions use, and {@link expectedBlockwiseCost} its form for blockwise decoding.
  *
  * @module
  */
 import type { Cost, CostParams } from "./aligner.ts";
-
-/** Default prompt tokens per prefill pass (createEngine's `prefillChunkTokens`). */
-export const DEFAULT_PREFILL_CHUNK_TOKENS = 128;
 
 /**
  * Predicted cost of `batches` engine requests of `n` candidates each.
@@ -34,10 +33,8 @@ export const DEFAULT_PREFILL_CHUNK_TOKENS = 128;
  * ```
  */
 export function batchCost(params: CostParams, n: number, batches: number, scored: boolean): Cost {
-  const chunk = params.prefillChunkTokens ?? DEFAULT_PREFILL_CHUNK_TOKENS;
-  const prefillPasses = Math.max(1, Math.ceil(params.promptTokens / chunk));
   return {
-    forwardPasses: batches * (prefillPasses + Math.max(0, params.maxTokens - 1)),
+    forwardPasses: batches * Math.max(1, params.maxTokens),
     generatedTokens: batches * n * params.maxTokens,
     rewardEvaluations: scored ? batches * n * params.criteriaCount : 0,
   };
@@ -61,7 +58,7 @@ export interface BatchShape {
  * Expected compute of a run from expected completion lengths instead of `maxTokens` (the same
  * accounting as {@link batchCost}, in expectation over the batches drawn):
  *
- *     forwardPasses     = Σ_b p_b · (⌈P / chunk⌉ + E[longest of size_b] − 1)
+ *     forwardPasses     = Σ_b p_b · max(1, E[longest of size_b])
  *     generatedTokens   = Σ_b p_b · size_b · E[min(L, maxTokens)]
  *     rewardEvaluations = Σ_b p_b · size_b · criteriaCount     (when scored)
  *
@@ -82,12 +79,10 @@ export function expectedCost(
   scored: boolean,
   lengths: CompletionLengths,
 ): Cost {
-  const chunk = params.prefillChunkTokens ?? DEFAULT_PREFILL_CHUNK_TOKENS;
-  const prefillPasses = Math.max(1, Math.ceil(params.promptTokens / chunk));
   const cost: Cost = { forwardPasses: 0, generatedTokens: 0, rewardEvaluations: 0 };
   for (const { size, probability } of batches) {
     const longest = lengths.meanLongest(size, params.maxTokens);
-    cost.forwardPasses += probability * (prefillPasses + Math.max(0, longest - 1));
+    cost.forwardPasses += probability * Math.max(1, longest);
     cost.generatedTokens += probability * size * lengths.meanTokens(params.maxTokens);
     if (scored) cost.rewardEvaluations += probability * size * params.criteriaCount;
   }
@@ -117,10 +112,10 @@ export interface ContinuationLengths {
 /**
  * Expected compute of blockwise decoding (aligners/blockwise.ts): block b starts after done = b·T
  * committed tokens, is one request of k candidates of at most size_b = min(T, limit − done) tokens on a
- * prompt of P + done tokens, and is drawn only if the answer has not ended (limit = min(maxTokens,
- * maxBlocks · T)):
+ * prompt of P + done tokens (prefilled in one pass, which yields the first tokens), and is drawn only if
+ * the answer has not ended (limit = min(maxTokens, maxBlocks · T)):
  *
- *     forwardPasses     = Σ_b P(L > done_b) · (⌈(P + done_b) / chunk⌉ − 1) + longest_b
+ *     forwardPasses     = Σ_b longest_b
  *     generatedTokens   = Σ_b k · E[min(L − done_b, size_b); L > done_b]
  *     rewardEvaluations = Σ_b P(L > done_b) · k · criteriaCount
  *
@@ -150,14 +145,12 @@ export function expectedBlockwiseCost(
   maxBlocks: number,
   lengths: ContinuationLengths,
 ): Cost {
-  const chunk = params.prefillChunkTokens ?? DEFAULT_PREFILL_CHUNK_TOKENS;
   const limit = Math.min(params.maxTokens, maxBlocks * blockTokens);
   const cost: Cost = { forwardPasses: 0, generatedTokens: 0, rewardEvaluations: 0 };
   for (let done = 0; done === 0 || done < limit; done += blockTokens) {
     const size = Math.min(blockTokens, limit - done);
     const { reached, meanTokens, meanLongest } = lengths.block(k, done, size, params.maxTokens);
-    const prefillPasses = Math.max(1, Math.ceil((params.promptTokens + done) / chunk));
-    cost.forwardPasses += reached * (prefillPasses - 1) + meanLongest;
+    cost.forwardPasses += meanLongest;
     cost.generatedTokens += k * meanTokens;
     cost.rewardEvaluations += reached * k * params.criteriaCount;
   }

@@ -40,13 +40,7 @@ export {
   requestCandidates,
 } from "./candidates.ts";
 export { acceptanceProbability, argmaxIndex, softmaxChoice, softmaxProbabilities } from "./choice.ts";
-export {
-  batchCost,
-  type BatchShape,
-  type CompletionLengths,
-  DEFAULT_PREFILL_CHUNK_TOKENS,
-  expectedCost,
-} from "./cost.ts";
+export { batchCost, type BatchShape, type CompletionLengths, expectedCost } from "./cost.ts";
 export { alignerResult, type ReceiptInput, type ReceiptScores, sumCompute } from "./receipt.ts";
 export { criteriaCount, scoreTask, type TaskScores } from "./score.ts";
 export { createPlainSampling, type PlainSamplingOptions } from "./plain_sampling.ts";
@@ -54,7 +48,13 @@ export { type BestOfNOptions, createBestOfN } from "./best_of_n.ts";
 export { createSoftBestOfN, type SoftBestOfNOptions } from "./soft_best_of_n.ts";
 export { rejectionLoop, type RejectionLoopOptions, type RejectionOutcome } from "./rejection_loop.ts";
 export { createRejectionSampling, type RejectionSamplingOptions } from "./rejection_sampling.ts";
-export { blockwiseCost, type BlockwiseOptions, createBlockwise } from "./blockwise.ts";
+export {
+  blockwiseCost,
+  type BlockwiseOptions,
+  createBlockwise,
+  DEFAULT_BLOCK_TOKENS,
+  DEFAULT_BLOCKWISE_K,
+} from "./blockwise.ts";
 export { createPrunedBestOfN, type PrunedBestOfNOptions, prunedIndices } from "./pruned_best_of_n.ts";
 export {
   optionAligner,

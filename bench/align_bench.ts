@@ -264,23 +264,27 @@ const total = (key: "tokens" | "passes" | "ms") =>
   );
 
 /**
- * What the curves predict for a blockwise row's answers: the mean length, over the calibration prompts,
- * of the answer best-of-k commits to under the nearest measured weighting (the committed law the
- * prediction uses), to set beside the answers' measured mean.
+ * The committed answer's length laws the curves hold for a blockwise row, per calibration prompt (means
+ * cut at max_tokens), under the nearest measured weighting: `measured`, the answers blockwise itself
+ * committed to at calibration (the law the prediction uses when its k and block size were measured), and
+ * `bestOfK`, the answer best-of-k commits to (the fallback law).
  */
-function predictedAnswerTokens(row: Row): number[] | undefined {
-  const match = /k=(\d+)/.exec(row.aligner);
+function committedAnswerTokens(row: Row): { measured?: number[]; bestOfK?: number[] } {
+  const match = /k=(\d+),blockTokens=(\d+)/.exec(row.aligner);
+  if (!match) return {};
+  const [k, blockTokens] = [Number(match[1]), Number(match[2])];
   const { weighting } = nearestWeighting(curves.weightings, JSON.parse(row.weighting));
-  if (!match || weighting.aggregates === undefined) return undefined;
-  const perPrompt = weighting.aggregates.map((aggregates, p) => {
-    const chosen = chosenProbabilities(aggregates, Number(match[1]));
-    return curves.completionTokens[p].reduce(
-      (sum, l, j) =>
-        sum + chosen[j] * (l >= curves.sampling.maxTokens ? MAX_TOKENS : Math.min(l, MAX_TOKENS)),
-      0,
-    );
-  });
-  return perPrompt;
+  const cut = (l: number) => l >= curves.sampling.maxTokens ? MAX_TOKENS : Math.min(l, MAX_TOKENS);
+  const run = weighting.blockwise?.find((b) => b.k === k && b.blockTokens === blockTokens);
+  return {
+    measured: run?.committedTokens.map((lengths) =>
+      lengths.reduce((sum, l) => sum + cut(l), 0) / lengths.length
+    ),
+    bestOfK: weighting.aggregates?.map((aggregates, p) => {
+      const chosen = chosenProbabilities(aggregates, k);
+      return curves.completionTokens[p].reduce((sum, l, j) => sum + chosen[j] * cut(l), 0);
+    }),
+  };
 }
 /** Mean ± standard error of the mean. */
 function meanAndError(xs: readonly number[]): string {
@@ -292,10 +296,11 @@ const meanAnswer = (r: Row) => perPrompt(r.answerTokens.reduce((a, b) => a + b, 
 const blockwiseLines = rows.filter((r) => r.aligner.startsWith("blockwise")).map((r) => {
   const plain = rows.find((q) => q.weighting === r.weighting && q.aligner.startsWith("plain_sampling"))!;
   const bestOf4 = rows.find((q) => q.weighting === r.weighting && q.aligner === "best_of_n(n=4)");
-  const predictedAnswer = predictedAnswerTokens(r);
-  return `- ${r.weighting}: answers ${meanAndError(r.answerTokens)} tokens (curves' best-of-k law ${
-    predictedAnswer === undefined ? "—" : meanAndError(predictedAnswer)
-  }; measured plain sampling ${meanAnswer(plain)}, best-of-4 ${
+  const laws = committedAnswerTokens(r);
+  const law = (xs?: number[]) => xs === undefined ? "—" : meanAndError(xs);
+  return `- ${r.weighting}: answers ${meanAndError(r.answerTokens)} tokens (calibration: blockwise's own ${
+    law(laws.measured)
+  }, best-of-k's ${law(laws.bestOfK)}; this run's plain sampling ${meanAnswer(plain)}, best-of-4 ${
     bestOf4 ? meanAnswer(bestOf4) : "—"
   }); prediction error tokens ${percent(relativeError(r.predicted!.tokens, r.spent.tokens))}, passes ${
     percent(relativeError(r.predicted!.passes, r.spent.passes))
@@ -367,9 +372,9 @@ weighted and summed (0 = the model's average answer, 1 = one standard deviation 
 request (means over prompts). "Predicted" is the cost model (aligners/cost.ts \`expectedCost\` with
 aligners/quality_curves/predict.ts): expected completion length min(L, max_tokens) from the measured lengths,
 rejection sampling's early stop from the curves, blockwise decoding block by block (aligners/cost.ts
-\`expectedBlockwiseCost\`: block b is drawn if the committed answer, whose length follows best-of-k's chosen answer,
-is longer than b · block tokens, its other continuations follow the measured lengths given that, its prefill
-re-reads prompt + committed tokens), time per forward pass fitted at calibration; its error is
+\`expectedBlockwiseCost\`: block b is drawn if the committed answer, whose length follows the answers blockwise
+committed to at calibration, is longer than b · block tokens, its other continuations follow the measured lengths
+given that, each block one request), time per forward pass fitted at calibration; its error is
 (predicted − spent) / spent over all ${prompts.length} prompts. The last column is the old max_tokens upper bound.
 
 ![aligned reward vs generated tokens](align_curves.png)
@@ -391,22 +396,21 @@ passes ${percent(total("passes"))}, engine ms ${percent(total("ms"))}; worst sin
 the machine's load (the fit is from calibration time); tokens and passes do not.
 
 Blockwise decoding is predicted block by block (aligners/cost.ts \`expectedBlockwiseCost\`). The criteria do not
-choose at random: the committed answers run longer than plain sampling's (as best-of-N's do), so they run more
-blocks than a random candidate would. The quality curves store every measured response's aggregate under each
-weighting, so the committed answer's length law is taken as the law of the answer best-of-k chooses under the
-nearest weighting, exactly by order statistics over the K responses of each calibration prompt
-(aligners/quality_curves/chosen_law.ts, predict.ts \`chosenAnswerLengths\`); the other k − 1 continuations follow
-the measured law given that the answer has not ended. Per weighting: the blockwise answers' mean length, the
-mean of that chosen law (± standard error over prompts), and the measured answers of plain sampling and
-best-of-4 on the same prompts:
+choose at random: the committed answers run longer than plain sampling's, so they run more blocks than a random
+candidate would. Nor do they choose as best-of-k does: blockwise judges *prefixes*, and a reward model scores an
+unfinished prefix differently from a finished answer. So calibration runs blockwise itself (k = 4, 16-token
+blocks, twice per calibration prompt under each weighting: aligners/quality_curves/measure_blockwise.ts) and the
+committed answer's length law is the law of those answers, per calibration prompt (predict.ts); the other k − 1
+continuations follow the measured law given that the answer has not ended. For a k or block size not measured,
+the law of the answer best-of-k commits to stands in (chosen_law.ts). Per weighting: this run's blockwise answers'
+mean length, the means of both laws at calibration (± standard error over prompts), and this run's plain
+sampling and best-of-4 answers:
 
 ${blockwiseLines.join("\n")}
 
-What remains of the blockwise error is mostly this run's own sampling noise: one answer per prompt on
-${prompts.length} prompts leaves the mean answer length the standard error shown above, several times the curves'
-(64 prompts × 16 responses, every k-subset weighed), and the blockwise compute follows the answer length.
-Forward passes tend to come out higher than tokens: continuations of one committed prefix end closer together
-than the independent answers the curves measure, so the longest of the k ends sooner than predicted.
+The blockwise rows carry more sampling noise than the others: one answer per prompt on ${prompts.length} prompts
+leaves the mean answer length the standard error shown above, and the blockwise compute follows the answer
+length.
 
 ## Weightings change the answers
 

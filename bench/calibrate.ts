@@ -6,10 +6,11 @@
  * request of n = 16 per prompt with the serving sampling defaults (temperature 1, top-p 1, the API
  * defaults) and max_tokens 160 (the model's generation_config `max_new_tokens`); criteria
  * helpfulness, harmlessness (the shipped reward models), sentiment and civility, each scored once per
- * response; quality curves for CURVE_WEIGHTINGS (aligners/quality_curves). Deterministic for a
- * seed except the measured time per forward pass (about 1 minute on 2 idle cores).
+ * response; quality curves for CURVE_WEIGHTINGS (aligners/quality_curves); under each weighting,
+ * blockwise decoding (k = 4, 16-token blocks) run twice per prompt for its committed answers' lengths.
+ * Deterministic for a seed except the measured time per forward pass.
  *
- *     deno task calibrate [--model models/default] [--seed 1] [--prompts 64] [--samples 16]
+ *     deno task calibrate [--model models/default] [--seed 1] [--prompts 64] [--samples 16] [--blockwise-runs 2]
  *
  * @module
  */
@@ -31,6 +32,7 @@ const { values: args } = parseArgs({
     prompts: { type: "string", default: "64" },
     samples: { type: "string", default: "16" },
     threads: { type: "string", default: "2" },
+    "blockwise-runs": { type: "string", default: "2" },
   },
 });
 const startedAt = performance.now();
@@ -49,6 +51,7 @@ try {
     prompts: Number(args.prompts),
     samplesPerPrompt: Number(args.samples),
     seed: Number(args.seed),
+    blockwiseRuns: Number(args["blockwise-runs"]),
     progress: (done, total) => {
       if (done % 16 === 0 || done === total) {
         console.log(

@@ -26,6 +26,8 @@ import {
   createPrunedBestOfN,
   createRejectionSampling,
   createSoftBestOfN,
+  DEFAULT_BLOCK_TOKENS,
+  DEFAULT_BLOCKWISE_K,
   type PlannerDecision,
   planWithCurves,
   predictAlignerCost,
@@ -48,10 +50,6 @@ export const ALIGNMENT_HEADER = "x-alignment";
 export const AUTO_MAX_CANDIDATES = 8;
 /** `n` of best_of_n / soft_best_of_n (and rejection's batch) when the request leaves it out. */
 export const DEFAULT_ALIGNER_N = 4;
-/** Blockwise decoding's `k` when left out. */
-export const DEFAULT_BLOCKWISE_K = 4;
-/** `block_tokens` of blockwise decoding and pruned best-of-N when left out. */
-export const DEFAULT_BLOCK_TOKENS = 16;
 /** Rejection sampling's `max_draws` when left out. */
 export const DEFAULT_MAX_DRAWS = 16;
 /** Criteria of legacy `best_of` when the server has no default spec. */

@@ -71,7 +71,7 @@ const cases = [
   {
     k: 3,
     blockTokens: 5,
-    params: { promptTokens: 9, maxTokens: 40, criteriaCount: 2, prefillChunkTokens: 4 },
+    params: { promptTokens: 9, maxTokens: 40, criteriaCount: 2 },
   },
   { k: 5, blockTokens: 16, params: { promptTokens: 3, maxTokens: 128, criteriaCount: 1 } },
 ];

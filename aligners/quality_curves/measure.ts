@@ -6,7 +6,9 @@
  * - the calibration set (criteria/calibration.ts: mean, std, quantiles per criterion), and
  * - quality curves (store.ts): for each weighting, calibrated and summed, the expected aligned reward
  *   of each (aligner, budget) (curves.ts) and every response's aggregate, plus completion lengths and
- *   time per forward pass for the cost model (a short n = 1 pass over a few prompts separates the per-candidate part of the time).
+ *   time per forward pass for the cost model (a short n = 1 pass over a few prompts separates the
+ *   per-candidate part of the time), and, when asked, the lengths blockwise decoding commits to under
+ *   each weighting (measure_blockwise.ts).
  *
  * @module
  */
@@ -21,6 +23,7 @@ import {
   summarizeScores,
 } from "../criteria/mod.ts";
 import { type CurveGrid, curvePoints, DEFAULT_CURVE_GRID } from "./curves.ts";
+import { type BlockwiseMeasurement, measureBlockwiseLengths } from "./measure_blockwise.ts";
 import type { QualityCurves, WeightingCurves } from "./store.ts";
 
 /** One prompt to sample: its text (as criteria see it) and token ids (as the engine sees it). */
@@ -45,6 +48,8 @@ export interface MeasureOptions {
   /** Weightings to tabulate, over calibrated criteria. */
   weightings: readonly CriteriaWeights[];
   grid?: CurveGrid;
+  /** Blockwise configurations to run under every weighting, for the cost of blockwise (default none). */
+  blockwise?: readonly BlockwiseMeasurement[];
   /** Prompts also sampled with n = 1 to time the per-request part (default 6). */
   timingPrompts?: number;
   signal?: AbortSignal;
@@ -167,7 +172,8 @@ export async function measureQualityCurves(
   );
 
   const grid = options.grid ?? DEFAULT_CURVE_GRID;
-  const weightings: WeightingCurves[] = options.weightings.map((weights, w) => {
+  const weightings: WeightingCurves[] = [];
+  for (const [w, weights] of options.weightings.entries()) {
     const names = Object.keys(weights).filter((name) => weights[name] > 0);
     for (const name of names) {
       if (!(name in calibrated)) throw new RangeError(`weighting uses uncalibrated "${name}"`);
@@ -185,14 +191,27 @@ export async function measureQualityCurves(
     );
     const finite = perResponse.map((values) => values.filter((value) => value !== null));
     const rMax = Math.max(...finite.flat());
-    return {
+    const blockwise = [];
+    for (const [b, measurement] of (options.blockwise ?? []).entries()) {
+      const committedTokens = await measureBlockwiseLengths({
+        ...options,
+        weights,
+        calibrator,
+        measurement,
+        // The same seeds under every weighting: their lengths differ by the choices alone.
+        seed: seeds.fork(2_000_000 + b).nextUint32(),
+      });
+      blockwise.push({ k: measurement.k, blockTokens: measurement.blockTokens, committedTokens });
+    }
+    weightings.push({
       weights: Object.fromEntries(names.map((name) => [name, weights[name]])),
       aggregator: "sum" as const,
       rMax,
       aggregates: perResponse,
+      ...(blockwise.length > 0 ? { blockwise } : {}),
       points: curvePoints(finite, rMax, grid, seeds.fork(1_000_000 + w)),
-    };
-  });
+    });
+  }
 
   const completionTokens = samples.map((s) => s.completionTokens);
   const all = completionTokens.flat();

@@ -24,6 +24,11 @@ export { chosenProbabilities } from "./chosen_law.ts";
 export { type CurveGrid, curvePoints, DEFAULT_CURVE_GRID } from "./curves.ts";
 export { fitPassTime, type MeasureOptions, type MeasurePrompt, measureQualityCurves } from "./measure.ts";
 export {
+  type BlockwiseMeasurement,
+  measureBlockwiseLengths,
+  type MeasureBlockwiseOptions,
+} from "./measure_blockwise.ts";
+export {
   alignerBatches,
   chosenAnswerLengths,
   committedLengths,

@@ -7,8 +7,9 @@
  * `maxTokens` above the measured one cannot be told from the data how far responses cut at the
  * measured limit would have run: they count as running to `maxTokens` (an upper bound). Blockwise
  * decoding's continuations of a prefix of d tokens follow the same per-prompt law given L > d, except
- * the committed one: the scores choose it, so its length follows the law of the answer best-of-k
- * chooses under the nearest measured weighting (chosen_law.ts, from each response's measured aggregate).
+ * the committed one: the scores choose it, so its length follows the law measured by running blockwise
+ * (measure_blockwise.ts) or, for a configuration not measured, the law of the answer best-of-k chooses
+ * under the nearest measured weighting (chosen_law.ts, from each response's measured aggregate).
  *
  * Nearest weighting: weights are normalised to sum 1 and compared by L1 distance over the union of
  * criteria (0 = the same weighting up to scale). Curves are in the calibrated units of that
@@ -298,9 +299,10 @@ export function alignerBatches(
  * Expected compute of running `aligner` for a request (undefined for aligners the curves do not model).
  * Rejection sampling uses the early-stop probabilities measured for the nearest weighting when its
  * parameters were measured, else the worst case. Blockwise decoding: {@link expectedBlockwiseCost} with
- * the committed answer's length law of best-of-k under the nearest weighting ({@link chosenAnswerLengths};
- * `lengths`, the random-candidate law, when the curves hold no aggregates). Its reward is not measured,
- * so the planner does not offer it; only its cost is predicted.
+ * the committed answer's length law measured by running blockwise with the same k and block size under
+ * the nearest weighting (measure_blockwise.ts), else best-of-k's chosen answer's law there
+ * ({@link chosenAnswerLengths}; `lengths`, the random-candidate law, when the curves hold no aggregates).
+ * Its reward is not tabulated, so the planner does not offer it; only its cost is predicted.
  */
 export function predictAlignerCost(
   curves: QualityCurves,
@@ -311,9 +313,13 @@ export function predictAlignerCost(
 ): PredictedCost | undefined {
   const { weighting } = nearestWeighting(curves.weightings, weights);
   if (aligner.name === "blockwise") {
-    const continuations = weighting.aggregates === undefined
+    const { k, blockTokens } = aligner.params as { k: number; blockTokens: number };
+    const measured = weighting.blockwise?.find((run) => run.k === k && run.blockTokens === blockTokens);
+    const continuations = measured !== undefined
+      ? committedLengths(curves, measured.committedTokens)
+      : weighting.aggregates === undefined
       ? lengths ?? completionLengths(curves)
-      : chosenAnswerLengths(curves, weighting, aligner.params.k as number);
+      : chosenAnswerLengths(curves, weighting, k);
     return predictBlockwise(curves, aligner.params, params, continuations);
   }
   const batches = alignerBatches(aligner, weighting);

@@ -14,13 +14,15 @@
  *       "timing": { "millisecondsPerPass": 4.1, "millisecondsPerPassPerCandidate": 0.6 },
  *       "weightings": [{ "weights": { "helpfulness": 1 }, "aggregator": "sum", "rMax": 2.4,
  *         "aggregates": [[0.31, -1.2, null, ...], ...],     // per prompt, per response (null: no criterion applied)
+ *         "blockwise": [{ "k": 4, "blockTokens": 16, "committedTokens": [[88, 41], ...] }],  // per prompt, per run
  *         "points": [{ "aligner": "best_of_n", "params": { "n": 4 }, "expectedReward": 0.81,
  *           "batches": [{ "size": 4, "probability": 1 }] }, ...] }, ...]
  *     }
  *
  * Reading validates the shape (zod) and, when asked, the model version; writing is atomic. Files written
- * before `aggregates` existed still load (the field is optional); their blockwise predictions assume the
- * committed answer ends like a random one (predict.ts). Rerun `deno task calibrate` to add it.
+ * before `aggregates` or `blockwise` existed still load (both are optional); their blockwise predictions
+ * fall back to best-of-k's chosen answer, or to a random one (predict.ts). Rerun `deno task calibrate` to
+ * add them.
  *
  * @module
  */
@@ -45,6 +47,13 @@ const pointSchema = z.strictObject({
   batches: z.array(batchSchema).min(1),
 });
 
+const blockwiseSchema = z.strictObject({
+  k: z.int().min(1),
+  blockTokens: z.int().min(1),
+  /** Per prompt (as `completionTokens`), per run: completion tokens of the answer committed to. */
+  committedTokens: z.array(z.array(z.int().min(0)).min(1)),
+});
+
 const weightingSchema = z.strictObject({
   weights: z.record(z.string(), z.number().positive()),
   aggregator: z.literal("sum"),
@@ -52,6 +61,8 @@ const weightingSchema = z.strictObject({
   rMax: z.number(),
   /** Per prompt, per sampled response (as `completionTokens`): its calibrated aggregate; null = not applicable. */
   aggregates: z.array(z.array(z.number().nullable()).min(1)).optional(),
+  /** Blockwise decoding run under this weighting (measure_blockwise.ts): its committed answers' lengths. */
+  blockwise: z.array(blockwiseSchema).optional(),
   points: z.array(pointSchema).min(1),
 });
 
@@ -75,6 +86,16 @@ export const qualityCurvesSchema = z.strictObject({
   }),
   weightings: z.array(weightingSchema).min(1),
 }).superRefine((curves, context) => {
+  curves.weightings.forEach(({ blockwise }, w) => {
+    blockwise?.forEach(({ committedTokens }, b) => {
+      if (committedTokens.length === curves.completionTokens.length) return;
+      context.addIssue({
+        code: "custom",
+        path: ["weightings", w, "blockwise", b, "committedTokens"],
+        message: "must have one list of lengths per prompt of completionTokens",
+      });
+    });
+  });
   curves.weightings.forEach(({ aggregates }, w) => {
     const lengths = curves.completionTokens;
     if (aggregates === undefined) return;

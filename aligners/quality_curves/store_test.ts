@@ -52,3 +52,20 @@ Deno.test("aggregates must match completionTokens response for response", () => 
     /weightings\.0\.aggregates\.0\.1/,
   );
 });
+
+Deno.test("blockwise committed lengths: one list per prompt of completionTokens", () => {
+  const withBlockwise = (committedTokens: unknown) => ({
+    ...file,
+    weightings: [{ ...file.weightings[0], blockwise: [{ k: 4, blockTokens: 16, committedTokens }] }],
+  });
+  assert.equal(parseQualityCurves(file).weightings[0].blockwise, undefined);
+  assert.deepEqual(
+    parseQualityCurves(withBlockwise([[3], [8, 2]])).weightings[0].blockwise,
+    [{ k: 4, blockTokens: 16, committedTokens: [[3], [8, 2]] }],
+  );
+  assert.throws(
+    () => parseQualityCurves(withBlockwise([[3]])),
+    /weightings\.0\.blockwise\.0\.committedTokens: must have one list of lengths per prompt/,
+  );
+  assert.throws(() => parseQualityCurves(withBlockwise([[3], []])), /committedTokens\.1/);
+});

@@ -7,6 +7,7 @@
  * @module
  */
 import { join } from "node:path";
+import { DEFAULT_BLOCK_TOKENS, DEFAULT_BLOCKWISE_K } from "../../aligners/blockwise.ts";
 import { type CriterionRegistry, saveCalibration } from "../../aligners/criteria/mod.ts";
 import type { CalibrationSet } from "../../aligners/criteria/mod.ts";
 import {
@@ -40,6 +41,12 @@ export interface CalibrateFolderOptions {
   /** Tokens per response (default CALIBRATION_MAX_TOKENS: the curves' lengths are measured up to it). */
   maxTokens?: number;
   seed?: number;
+  /**
+   * Blockwise runs per prompt and weighting in the default configuration (k = 4, 16-token blocks), for
+   * the cost model's committed-length law (default 2; 0: none, blockwise is then predicted from
+   * best-of-k's chosen answers).
+   */
+  blockwiseRuns?: number;
   signal?: AbortSignal;
   progress?: (done: number, total: number) => void;
 }
@@ -55,6 +62,7 @@ export async function calibrateModelFolder(
   const { engine, model, criteria } = options;
   const names = CALIBRATED_CRITERIA.filter((name) => criteria.has(name));
   if (names.length === 0) throw new RangeError("none of the calibrated criteria is registered");
+  const blockwiseRuns = options.blockwiseRuns ?? 2;
   const weightings = CURVE_WEIGHTINGS.filter((weights) => Object.keys(weights).every((n) => criteria.has(n)));
   const prompts = await Promise.all(
     calibrationPrompts(options.prompts ?? 64).map(async ({ prompt }) => ({
@@ -72,6 +80,9 @@ export async function calibrateModelFolder(
     sampling: policySampling(options.maxTokens ?? CALIBRATION_MAX_TOKENS),
     seed: options.seed ?? 1,
     weightings,
+    blockwise: blockwiseRuns > 0
+      ? [{ k: DEFAULT_BLOCKWISE_K, blockTokens: DEFAULT_BLOCK_TOKENS, runsPerPrompt: blockwiseRuns }]
+      : [],
     signal: options.signal,
     progress: options.progress,
   });

@@ -64,8 +64,10 @@ export const JobSpecSchema = z.strictObject({
       prompts: z.int().min(1).max(256).default(64),
       samplesPerPrompt: z.int().min(2).max(64).default(16),
       maxTokens: z.int().min(1).max(4096).default(160),
+      /** Blockwise runs per prompt and weighting, for blockwise's cost (calibrateModelFolder; 0: none). */
+      blockwiseRuns: z.int().min(0).max(16).default(1),
     }),
-  ]).default({ prompts: 64, samplesPerPrompt: 16, maxTokens: 160 }),
+  ]).default({ prompts: 64, samplesPerPrompt: 16, maxTokens: 160, blockwiseRuns: 1 }),
   /** `gate`: promote when decidePromotion says so; `never`: only register the version. */
   promotion: z.enum(["gate", "never"]).default("gate"),
 });

@@ -124,6 +124,7 @@ export async function runRefresh(
           prompts: calibration.prompts,
           samplesPerPrompt: calibration.samplesPerPrompt,
           maxTokens: calibration.maxTokens,
+          blockwiseRuns: calibration.blockwiseRuns,
           signal,
           progress: (done, total) => onEvent({ type: "calibrating", done, total }),
         });

@@ -1,0 +1,77 @@
+/**
+ * measureBlockwiseLengths on the real engine (small random-weight model): with k = 1 blockwise decoding
+ * is plain sampling, so the lengths it measures must be the plain sampling aligner's on the same seeds;
+ * with EOS ignored every committed answer runs to max_tokens; a rerun reproduces every length.
+ */
+import assert from "node:assert/strict";
+import { withTestEngine } from "../../models/engine/_test_model.ts";
+import type { SamplingParams } from "../../models/engine/types.ts";
+import { Rng } from "../../models/random.ts";
+import { createPlainSampling } from "../plain_sampling.ts";
+import { alignerTestModel, taskFactory, TEST_PROMPT } from "../_test_task.ts";
+import { createBuiltinCriteria, CriterionRegistry } from "../criteria/mod.ts";
+import { measureBlockwiseLengths } from "./measure_blockwise.ts";
+
+Deno.test("measureBlockwiseLengths: k = 1 measures plain sampling's lengths; runs reproduce", async () => {
+  const { model, promptIds } = await alignerTestModel();
+  // A stop string the random model writes now and then ends answers early (it almost never picks EOS).
+  const task = taskFactory(promptIds, { sentiment: 1 }, { maxTokens: 24, stop: ["e"] });
+  const registry = new CriterionRegistry(createBuiltinCriteria());
+  const prompts = [
+    { text: TEST_PROMPT, promptIds },
+    { text: "to every question", promptIds: model.tokenizer.encode("to every question") },
+  ];
+  await withTestEngine(model, async (engine) => {
+    const measure = (k: number, sampling: Partial<SamplingParams> = {}) =>
+      measureBlockwiseLengths({
+        engine,
+        model: "m",
+        registry,
+        calibrator: task().calibrator,
+        prompts,
+        sampling: task(sampling).sampling,
+        weights: { sentiment: 1 },
+        measurement: { k, blockTokens: 5, runsPerPrompt: 3 },
+        seed: 11,
+      });
+    const single = await measure(1);
+    assert.equal(single.length, 2);
+    const plain = createPlainSampling();
+    for (const [p, prompt] of prompts.entries()) {
+      assert.equal(single[p].length, 3);
+      for (let run = 0; run < 3; run++) {
+        const rng = new Rng(new Rng(11).fork(p * 3 + run).nextUint32());
+        const { choice } = await plain.run({ ...task(), promptIds: prompt.promptIds, prompt: prompt.text }, {
+          engine,
+          criteria: registry,
+          rng,
+        });
+        assert.equal(single[p][run], choice.completionTokens, `prompt ${p} run ${run}`);
+      }
+    }
+    // Some answers end early, so the comparison above is not only max_tokens against itself.
+    assert.ok(single.flat().some((length) => length < 24), JSON.stringify(single));
+
+    const four = await measure(4);
+    assert.deepEqual(await measure(4), four);
+    assert.deepEqual(await measure(4, { ignoreEos: true, stop: [] }), [[24, 24, 24], [24, 24, 24]]);
+  });
+});
+
+Deno.test("measureBlockwiseLengths rejects a run count that is not a positive integer", async () => {
+  await assert.rejects(
+    measureBlockwiseLengths({
+      // Never reached: the count is checked first.
+      engine: undefined as never,
+      model: "m",
+      registry: new CriterionRegistry([]),
+      calibrator: undefined as never,
+      prompts: [],
+      sampling: undefined as never,
+      weights: {},
+      measurement: { k: 2, blockTokens: 4, runsPerPrompt: 0 },
+      seed: 1,
+    }),
+    /runsPerPrompt must be an integer ≥ 1/,
+  );
+});
