@@ -1,7 +1,7 @@
 /**
  * `deno task bench:iama`: IAMA.md §5's two LLM experiments (paper §6.1 and §6.2) at small scale on the
  * default model, IAMA (non-linear GRPO with best-of-4 tasks) against standard GRPO (identity aligner), same
- * steps, prompts, seed, learning rate and KL control ((a) the same fixed β, (b) the same KL target).
+ * steps, prompts, seed, learning rate and KL control (the same fixed β = 0.05 in both experiments).
  * Results and settings: docs/iama.md.
  *
  * (a) Length control: criteria r_i = −((|y| − L_i)/L_max)², L = 5 and 30 words, L_max = 40. IAMA: tasks
@@ -9,16 +9,20 @@
  *     held-out prompts: length histogram, bimodality, BoN_N values for N ∈ {1, 2, 4}.
  * (b) Conflicting reward models: helpfulness and harmlessness as z-scores under the starting model; both
  *     methods meta-trained over a grid of weightings (IAMA with BoN_4 tasks, GRPO with identity tasks),
- *     each with the adaptive-β controller holding the same per-token KL target, at two targets: each
- *     IAMA/GRPO pair ends at comparable KL, so fronts are compared point to point. Evaluated: KL from the
- *     default model, mean helpfulness and harmlessness of plain samples and of BoN_4 answers at each
- *     weighting, and each pair's gaps with paired (per-prompt) standard errors.
+ *     one run each at fixed β, weights kept every 12 steps: each method leaves a ladder of models
+ *     ("rungs") at increasing KL, the default model (KL 0) the bottom rung of both. Evaluated for every
+ *     rung: KL from the default model, mean helpfulness and harmlessness of plain samples and of BoN_4
+ *     answers at each weighting. Compared at matched KL without interpolation (iama_ladder.ts): each IAMA
+ *     rung against the GRPO rungs just below and just above its KL, and each GRPO rung against the IAMA
+ *     rungs bracketing it, with paired (per-prompt) standard errors and a verdict that assumes only that
+ *     a method's value does not decrease with KL.
  *
  * Checks first: the best-of-N pool estimator against enumeration of all subsets, the bimodality
  * coefficient against closed forms, and the length criteria against the formula.
  *
- *     deno run --allow-all bench/iama_bench.ts           # full (≈ 30 min on 2 shared cores)
- *     deno run --allow-all bench/iama_bench.ts --quick   # smoke test (≈ 1 min), writes under /tmp only
+ *     deno run --allow-all bench/iama_bench.ts                # full (hours on 2 shared cores)
+ *     deno run --allow-all bench/iama_bench.ts --train-only   # train (or find) the weights, then stop
+ *     deno run --allow-all bench/iama_bench.ts --quick        # smoke test (≈ 1 min), writes under /tmp only
  *
  * Trained weights stay under `.cache/iama/` (full) or `/tmp/iama_quick/` (quick); a rerun reuses weights
  * already there (delete the folder to retrain).
@@ -39,21 +43,26 @@ import {
 } from "./iama_criteria.ts";
 import { evaluateLengths, evaluateRewards, klFromReference, samplePools } from "./iama_eval.ts";
 import { writeCharts } from "./iama_charts.ts";
-import { comparePair, printTables, type RunEnding } from "./iama_tables.ts";
+import { compareLadders, LADDER_METRICS, rungOf } from "./iama_ladder.ts";
+import { printTables } from "./iama_tables.ts";
 import { type RunPlan, trainInPairs } from "./iama_runs.ts";
 import { checkStatistics } from "./iama_stats.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
-  options: { quick: { type: "boolean", default: false } },
+  options: {
+    quick: { type: "boolean", default: false },
+    // Train (or find) every run's weights and stop: for starting the long part in the background.
+    "train-only": { type: "boolean", default: false },
+  },
 });
 const quick = args.quick;
 
 const SIZES = quick
   ? {
     lengthSnapshots: [2],
-    rewardSteps: 2,
-    rewardKlTargets: [0.015, 0.04],
+    rewardSnapshots: [1, 2],
+    rewardPromptsPerStep: 4,
     evalPrompts: 4,
     evalSamples: 8,
     klPrompts: 2,
@@ -62,11 +71,10 @@ const SIZES = quick
   }
   : {
     lengthSnapshots: [80],
-    rewardSteps: 96,
-    // Per-token k3 KL targets, low enough that both methods reach them within the first half of the run
-    // (the fixed-β runs of the previous version passed 0.015 near step 15 and 0.04 at steps 40–55) and the
-    // controller then has the rest of the run to hold them.
-    rewardKlTargets: [0.015, 0.04],
+    // Weights kept every 12 steps: both runs leave a ladder of models at increasing KL, and each IAMA rung
+    // is compared with the GRPO rungs just below and just above its KL (no interpolation, no controller).
+    rewardSnapshots: [12, 24, 36, 48, 60, 72, 84, 96],
+    rewardPromptsPerStep: 8,
     evalPrompts: 32,
     evalSamples: 16,
     klPrompts: 32,
@@ -160,12 +168,10 @@ const shared = {
 const bestOfFour = [{ aligner: { kind: "best_of_n" as const, n: BON }, weight: 1 }];
 const identity = [{ aligner: { kind: "identity" as const }, weight: 1 }];
 const lengthShared = { ...shared, learningRate: 5e-5, kl: { kind: "fixed" as const, beta: 0.05 } };
-// (b): β adapted to hold a KL target, the same controller for both methods (trainer/grpo/kl_controller.ts).
-const rewardKl = (target: number) => ({ kind: "target" as const, target, initialBeta: 0.05, gain: 0.1 });
-/** Run name of experiment (b) for a method and KL target, e.g. `reward_iama_kl0.015`. */
-const rewardRun = (method: "iama" | "grpo", target: number) => `reward_${method}_kl${target}`;
-const rewardBase = (method: "iama" | "grpo", target: number) =>
-  `${rewardRun(method, target)}@${SIZES.rewardSteps}`;
+// (b): the same fixed β as (a), twice the prompts per step (the BoN first variation is the noisier signal).
+const rewardShared = { ...lengthShared, promptsPerStep: SIZES.rewardPromptsPerStep };
+/** Run name of experiment (b) for a method, e.g. `reward_iama_ladder`. */
+const rewardRun = (method: "iama" | "grpo") => `reward_${method}_ladder`;
 const rewardGrid = HELPFULNESS_WEIGHTS.map((w) => ({ helpfulness: w, harmlessness: 1 - w }));
 const lengthRegistry = () =>
   Promise.resolve({ registry: lengthCriteria(), release: () => Promise.resolve() });
@@ -202,29 +208,26 @@ const plans: RunPlan[] = [
     criteria: lengthRegistry,
     prompts: trainingPrompts,
   },
-  // In pairs (IAMA, GRPO) per target, so each pair trains side by side.
-  ...SIZES.rewardKlTargets.flatMap((target) =>
-    (["iama", "grpo"] as const).map((method) => ({
-      name: rewardRun(method, target),
-      snapshots: [SIZES.rewardSteps],
-      config: {
-        ...shared,
-        learningRate: 5e-5,
-        kl: rewardKl(target),
-        tasks: {
-          criterionWeights: { kind: "grid" as const, points: rewardGrid },
-          aligners: method === "iama" ? bestOfFour : identity,
-          tasksPerGroup: 4,
-        },
+  // (IAMA, GRPO) trained side by side.
+  ...(["iama", "grpo"] as const).map((method) => ({
+    name: rewardRun(method),
+    snapshots: SIZES.rewardSnapshots,
+    config: {
+      ...rewardShared,
+      tasks: {
+        criterionWeights: { kind: "grid" as const, points: rewardGrid },
+        aligners: method === "iama" ? bestOfFour : identity,
+        tasksPerGroup: 4,
       },
-      criteria: rewardRegistry,
-      calibrator: calibration.calibrator,
-      prompts: balancedTraining,
-    }))
-  ),
+    },
+    criteria: rewardRegistry,
+    calibrator: calibration.calibrator,
+    prompts: balancedTraining,
+  })),
 ];
 const outcomes = await trainInPairs(plans, DEFAULT_MODEL, WORK_ROOT, progress);
 progress("training done");
+if (args["train-only"]) Deno.exit(0);
 
 // ---- evaluation -------------------------------------------------------------------------------------
 const bases: { name: string; path: string }[] = [{ name: "default", path: DEFAULT_MODEL }];
@@ -250,12 +253,11 @@ for (const base of lengthBases) {
   lengthResults[base] = await evaluateLengths(pools, lengthCriteria(), lengthOptions);
   progress(`evaluated ${base}: mean length ${lengthResults[base].meanLength.toFixed(1)} words`);
 }
-const rewardPairs = SIZES.rewardKlTargets.map((target) => ({
-  target,
-  iama: rewardBase("iama", target),
-  grpo: rewardBase("grpo", target),
-}));
-const rewardBases = ["default", ...rewardPairs.flatMap((pair) => [pair.iama, pair.grpo])];
+const ladders = {
+  iama: SIZES.rewardSnapshots.map((steps) => `${rewardRun("iama")}@${steps}`),
+  grpo: SIZES.rewardSnapshots.map((steps) => `${rewardRun("grpo")}@${steps}`),
+};
+const rewardBases = ["default", ...ladders.iama, ...ladders.grpo];
 const rewardResults: Record<
   string,
   Awaited<ReturnType<typeof evaluateRewards>> & { kl: Awaited<ReturnType<typeof klFromReference>> }
@@ -282,17 +284,13 @@ await engine.close();
 await rewardModels.release();
 
 // ---- report -----------------------------------------------------------------------------------------
-// How each (b) run ended: did the controller hold its target? (The step KL is noisy: average the tail.)
-const ENDING_STEPS = 16;
-const endings: Record<string, RunEnding> = {};
-for (const outcome of Object.values(outcomes)) {
-  const tail = outcome.log.slice(-ENDING_STEPS);
-  endings[`${outcome.name}@${outcome.snapshots.at(-1)?.steps}`] = {
-    lastBeta: tail.at(-1)?.beta ?? NaN,
-    rolloutKlPerToken: tail.reduce((sum, log) => sum + log.kl, 0) / tail.length,
-  };
-}
-const comparisons = rewardPairs.map((pair) => comparePair(rewardResults, pair, endings));
+// Each rung of one ladder against the other ladder's rungs bracketing its KL, in both directions.
+const rungs = (bases: string[]) => bases.map((base) => rungOf(base, rewardResults[base]));
+const bottom = rungOf("default", rewardResults.default);
+const ladder = {
+  iama: compareLadders(rungs(ladders.iama), rungs(ladders.grpo), bottom, LADDER_METRICS),
+  grpo: compareLadders(rungs(ladders.grpo), rungs(ladders.iama), bottom, LADDER_METRICS),
+};
 const settings = {
   quick,
   maxTokens: MAX_TOKENS,
@@ -316,7 +314,7 @@ const results = {
     Object.entries(lengthResults).map(([base, result]) => [base, { ...result, lengths: undefined }]),
   ),
   rewards: rewardResults,
-  rewardPairs: comparisons,
+  ladder,
   training: Object.fromEntries(
     Object.values(outcomes).map((o) => [
       o.name,
@@ -338,13 +336,20 @@ const fourDigits = (_key: string, value: unknown) =>
     ? Number(value.toPrecision(4))
     : value;
 await writeFileAtomic(join(OUT_DIR, "iama_results.json"), JSON.stringify(results, fourDigits) + "\n");
-await writeCharts(OUT_DIR, { lengthResults, rewardResults, outcomes, lengthBases, rewardPairs });
+await writeCharts(OUT_DIR, {
+  lengthResults,
+  rewardResults,
+  outcomes,
+  lengthBases,
+  ladders,
+  rewardRuns: { iama: rewardRun("iama"), grpo: rewardRun("grpo") },
+});
 printTables({
   lengthResults,
   rewardResults,
   lengthBases,
   rewardBases,
-  comparisons,
+  ladder,
   budgets: BUDGETS,
   weights: HELPFULNESS_WEIGHTS,
 });

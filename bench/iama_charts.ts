@@ -2,10 +2,11 @@
  * Pictures of the IAMA benchmark (docs/iama.md), drawn with trainer/report/line_chart.ts:
  *
  * - `iama_lengths.png`: length histograms (words) of the default, IAMA and GRPO bases on held-out prompts;
- * - `iama_front.png`: helpfulness vs harmlessness of BoN_4 answers over the weightings: the IAMA and GRPO
- *   bases of each KL target, the default model; plain samples' paths through the targets;
- * - `iama_front_kl.png`: the BoN_4 values and the plain-sample value against KL from the default;
- * - `iama_training.png`: mean completion length (a) and KL per token with the targets (b) during training.
+ * - `iama_front.png`: helpfulness vs harmlessness of BoN_4 answers over the weightings (a front): the
+ *   default model, and a few IAMA rungs of (b)'s ladder each with the GRPO rung nearest its KL;
+ * - `iama_front_kl.png`: the BoN_4 mean weighted value and the plain-sample value against measured KL,
+ *   every rung of both ladders (a tick per rung; the lines only join rungs in KL order);
+ * - `iama_training.png`: mean completion length (a) and rollout KL per token of both ladder runs (b).
  *
  * @module
  */
@@ -14,13 +15,18 @@ import type { KlEstimate } from "../trainer/evaluation/mod.ts";
 import { type LineSeries, type Rgb, writeLineChartPng } from "../trainer/report/line_chart.ts";
 import type { LengthEvaluation, RewardEvaluation } from "./iama_eval.ts";
 import type { RunOutcome } from "./iama_runs.ts";
-import type { RewardPair } from "./iama_tables.ts";
+import { meanWeightedValue, nearestRung, plainValue, type Rung, rungOf } from "./iama_ladder.ts";
 
 const GREY: Rgb = [127, 127, 127];
 const BLUE: Rgb = [31, 119, 180];
 const ORANGE: Rgb = [255, 127, 14];
-const LIGHT_BLUE: Rgb = [158, 202, 225];
-const LIGHT_ORANGE: Rgb = [253, 190, 133];
+const GREEN: Rgb = [44, 160, 44];
+const RED: Rgb = [214, 39, 40];
+/** Light to dark, for rungs at increasing KL. */
+const BLUES: Rgb[] = [[158, 202, 225], [74, 152, 201], [8, 69, 148]];
+const ORANGES: Rgb[] = [[253, 190, 133], [253, 141, 60], [166, 54, 3]];
+/** IAMA rungs drawn on the front chart (spread over the ladder's KL range, the top one included). */
+const FRONT_LEVELS = 3;
 
 /** Inputs of {@linkcode writeCharts}. */
 export interface ChartInputs {
@@ -28,8 +34,10 @@ export interface ChartInputs {
   rewardResults: Record<string, RewardEvaluation & { kl: KlEstimate }>;
   outcomes: Record<string, RunOutcome>;
   lengthBases: string[];
-  /** Ascending KL target. */
-  rewardPairs: RewardPair[];
+  /** Experiment (b)'s trained rungs of each method ("default" not included). */
+  ladders: { iama: string[]; grpo: string[] };
+  /** Experiment (b)'s run of each method (for the training curves). */
+  rewardRuns: { iama: string; grpo: string };
 }
 
 const colourOf = (base: string): Rgb => base.includes("iama") ? BLUE : base.includes("grpo") ? ORANGE : GREY;
@@ -54,66 +62,72 @@ export async function writeCharts(dir: string, inputs: ChartInputs): Promise<voi
     color,
     points: inputs.rewardResults[base].bestOfN.map((c) => [c.harmlessness, c.helpfulness]),
   });
-  const basesOf = (method: "iama" | "grpo") => ["default", ...inputs.rewardPairs.map((pair) => pair[method])];
-  const plainPath = (method: "iama" | "grpo", color: Rgb): LineSeries => ({
-    name: `${method} plain samples (default -> KL targets)`,
-    color,
-    points: basesOf(method).map((base) => {
-      const plain = inputs.rewardResults[base].plain;
-      return [plain.harmlessness, plain.helpfulness];
-    }),
-  });
-  // The highest target in full colour, lower ones light.
-  const last = inputs.rewardPairs.length - 1;
+  const rungs = (method: "iama" | "grpo"): Rung[] =>
+    inputs.ladders[method].map((base) => rungOf(base, inputs.rewardResults[base])).sort((a, b) =>
+      a.kl - b.kl
+    );
+  const iamaRungs = rungs("iama");
+  const grpoRungs = rungs("grpo");
+  const shown = [
+    ...new Set(
+      Array.from(
+        { length: FRONT_LEVELS },
+        (_, i) => iamaRungs[Math.ceil(iamaRungs.length * (i + 1) / FRONT_LEVELS) - 1],
+      ).filter((rung) => rung !== undefined),
+    ),
+  ];
+  const drawnGrpo = new Set<string>();
   await writeLineChartPng(join(dir, "iama_front.png"), {
-    title: "(b) BoN_4 fronts, w = 0..1, same KL targets",
+    title: "(b) BoN_4 fronts: IAMA rungs + nearest-KL GRPO",
     xLabel: "harmlessness (z-score under the default model)",
     yLabel: "helpfulness (z)",
     series: [
       front("default", GREY),
-      ...inputs.rewardPairs.flatMap((pair, i) => [
-        front(pair.iama, i === last ? BLUE : LIGHT_BLUE),
-        front(pair.grpo, i === last ? ORANGE : LIGHT_ORANGE),
-      ]),
-      plainPath("iama", [44, 160, 44]),
-      plainPath("grpo", [214, 39, 40]),
+      ...shown.flatMap((rung, i) => {
+        const shade = BLUES.length - shown.length + i; // the top rung darkest
+        const matched = nearestRung(grpoRungs, rung.kl);
+        // A GRPO rung nearest to two IAMA rungs is drawn once (with the lower one).
+        const fresh = matched && !drawnGrpo.has(matched.base);
+        if (matched) drawnGrpo.add(matched.base);
+        return [
+          front(rung.base, BLUES[shade]),
+          ...(fresh ? [front(matched.base, ORANGES[shade])] : []),
+        ];
+      }),
     ],
   });
 
+  // Each rung gets a short vertical tick so the measured points stand out from the joins.
+  const allValues = [...iamaRungs, ...grpoRungs].flatMap((
+    r,
+  ) => [r.metrics.bestOfN.value, r.metrics.plain.value]);
+  const tick = 0.015 * Math.max(1e-9, Math.max(...allValues, 0) - Math.min(...allValues, 0));
   const versusKl = (
-    method: "iama" | "grpo",
+    ladder: readonly Rung[],
+    name: string,
     color: Rgb,
     value: (r: RewardEvaluation) => number,
-    label: string,
-  ) => ({
-    name: `${method} ${label}`,
+  ): LineSeries => ({
+    name,
     color,
-    points: basesOf(method).map((base) => {
-      const r = inputs.rewardResults[base];
-      return [Math.max(0, r.kl.perSequence), value(r)] as [number, number];
-    }),
+    points: [
+      [0, value(inputs.rewardResults.default)] as [number, number],
+      ...ladder.map((rung) =>
+        [Math.max(0, rung.kl), value(inputs.rewardResults[rung.base])] as [number, number]
+      ),
+    ].flatMap(([x, y]) => [[x, y], [x, y + tick], [x, y - tick], [x, y]] as [number, number][]),
   });
-  const equalWeightBoN = (r: RewardEvaluation) => {
-    const mid = r.bestOfN.reduce((best, c) =>
-      Math.abs(c.weight - 0.5) < Math.abs(best.weight - 0.5) ? c : best
-    );
-    return (mid.helpfulness + mid.harmlessness) / 2;
-  };
-  const meanOverWeights = (r: RewardEvaluation) =>
-    r.bestOfN.reduce((sum, c) => sum + c.weight * c.helpfulness + (1 - c.weight) * c.harmlessness, 0) /
-    r.bestOfN.length;
-  const plainValue = (r: RewardEvaluation) => (r.plain.helpfulness + r.plain.harmlessness) / 2;
   await writeLineChartPng(join(dir, "iama_front_kl.png"), {
-    title: "(b) value against KL from default",
+    title: "(b) value vs KL (ticks = rungs, lines join)",
     xLabel: "KL(base || default), nats per response",
-    yLabel: "value (z)",
+    // Short legend names (it covers the top right, where the best rungs may be) and a taller plot.
+    yLabel: "value (z): BoN_4 = mean over w of w*h+(1-w)*s, plain = (h+s)/2",
+    height: 560,
     series: [
-      versusKl("iama", BLUE, meanOverWeights, "BoN_4, mean over weightings of w*h+(1-w)*s"),
-      versusKl("grpo", ORANGE, meanOverWeights, "BoN_4, mean over weightings of w*h+(1-w)*s"),
-      versusKl("iama", LIGHT_BLUE, equalWeightBoN, "BoN_4 at w = 0.5"),
-      versusKl("grpo", LIGHT_ORANGE, equalWeightBoN, "BoN_4 at w = 0.5"),
-      versusKl("iama", [44, 160, 44], plainValue, "plain samples (h+s)/2"),
-      versusKl("grpo", [214, 39, 40], plainValue, "plain samples (h+s)/2"),
+      versusKl(iamaRungs, "IAMA BoN_4", BLUE, meanWeightedValue),
+      versusKl(grpoRungs, "GRPO BoN_4", ORANGE, meanWeightedValue),
+      versusKl(iamaRungs, "IAMA plain", GREEN, plainValue),
+      versusKl(grpoRungs, "GRPO plain", RED, plainValue),
     ],
   });
 
@@ -122,28 +136,16 @@ export async function writeCharts(dir: string, inputs: ChartInputs): Promise<voi
     if (!name.startsWith("length")) continue;
     training.push({
       name: `${name}: mean completion tokens`,
-      color: name.includes("iama") ? [44, 160, 44] : [214, 39, 40],
+      color: name.includes("iama") ? GREEN : RED,
       points: outcome.log.map((log) => [log.step, log.completionLength.mean]),
     });
   }
-  let lastStep = 1;
-  inputs.rewardPairs.forEach((pair, i) => {
-    for (const base of [pair.iama, pair.grpo]) {
-      const outcome = inputs.outcomes[base.slice(0, base.lastIndexOf("@"))];
-      lastStep = Math.max(lastStep, outcome.log.at(-1)?.step ?? 1);
-      const light = i !== last;
-      training.push({
-        name: `${outcome.name}: KL per token x 1000`,
-        color: base.includes("iama") ? (light ? LIGHT_BLUE : BLUE) : light ? LIGHT_ORANGE : ORANGE,
-        points: outcome.log.map((log) => [log.step, log.kl * 1000]),
-      });
-    }
-  });
-  for (const pair of inputs.rewardPairs) {
+  for (const method of ["iama", "grpo"] as const) {
+    const outcome = inputs.outcomes[inputs.rewardRuns[method]];
     training.push({
-      name: `KL target ${pair.target} x 1000`,
-      color: GREY,
-      points: [[0, pair.target * 1000], [lastStep, pair.target * 1000]],
+      name: `${outcome.name}: rollout KL per token x 1000`,
+      color: method === "iama" ? BLUE : ORANGE,
+      points: outcome.log.map((log) => [log.step, log.kl * 1000]),
     });
   }
   await writeLineChartPng(join(dir, "iama_training.png"), {

@@ -5,39 +5,26 @@
  */
 import type { KlEstimate } from "../trainer/evaluation/mod.ts";
 import type { LengthEvaluation, RewardEvaluation } from "./iama_eval.ts";
-import { pairedDifference } from "./iama_stats.ts";
-
-/** An IAMA base and a GRPO base trained to the same KL target (experiment b). */
-export interface RewardPair {
-  target: number;
-  iama: string;
-  grpo: string;
-}
-
-/** How a run ended: β of its last step and the rollout KL per token averaged over its last steps. */
-export interface RunEnding {
-  lastBeta: number;
-  rolloutKlPerToken: number;
-}
-
-/** One pair compared: both KLs and the IAMA − GRPO gaps with paired standard errors. */
-export interface PairComparison {
-  target: number;
-  iama: string;
-  grpo: string;
-  kl: { iama: KlEstimate; grpo: KlEstimate };
-  ending: { iama?: RunEnding; grpo?: RunEnding };
-  bestOfN: { iama: number; grpo: number; gap: number; gapStandardError: number };
-  plain: { iama: number; grpo: number; gap: number; gapStandardError: number };
-}
+import {
+  countVerdicts,
+  DECISIVE_ERRORS,
+  type Gap,
+  LADDER_METRICS,
+  meanWeightedValue,
+  plainValue,
+  type RungComparison,
+  type Verdict,
+} from "./iama_ladder.ts";
 
 /** What the tables are built from. */
 export interface TableInputs {
   lengthResults: Record<string, LengthEvaluation & { kl?: KlEstimate }>;
   rewardResults: Record<string, RewardEvaluation & { kl: KlEstimate }>;
   lengthBases: string[];
+  /** "default" and every rung of both ladders (the table sorts them by KL). */
   rewardBases: string[];
-  comparisons: PairComparison[];
+  /** Each IAMA rung bracketed by GRPO rungs, and each GRPO rung bracketed by IAMA rungs. */
+  ladder: { iama: RungComparison[]; grpo: RungComparison[] };
   budgets: number[];
   weights: number[];
 }
@@ -97,98 +84,108 @@ export function renderTables(inputs: TableInputs): string {
       ];
     }),
   ));
-  parts.push("\n### (b) KL and rewards (z-scores under the default model), plain samples\n");
+  parts.push(
+    "\n### (b) Every rung in KL order: KL, plain samples, BoN_4 answers at each weighting " +
+      "w·help + (1 − w)·harm (helpfulness / harmlessness, z-scores under the default model)\n",
+  );
+  const byKl = [...inputs.rewardBases].sort((a, b) =>
+    rewardResults[a].kl.perSequence - rewardResults[b].kl.perSequence
+  );
   parts.push(table(
-    ["base", "KL from default (nats/seq)", "helpfulness", "harmlessness", "mean of the two"],
-    inputs.rewardBases.map((base) => {
+    [
+      "base",
+      "KL from default (nats/response)",
+      "plain help",
+      "plain harm",
+      "plain mean",
+      ...weights.map((w) => `BoN_4 w = ${w}`),
+      "BoN_4 mean weighted value",
+    ],
+    byKl.map((base) => {
       const r = rewardResults[base];
       return [
         base,
         `${fixed(r.kl.perSequence)} ± ${fixed(r.kl.standardError)}`,
         fixed(r.plain.helpfulness),
         fixed(r.plain.harmlessness),
-        fixed((r.plain.helpfulness + r.plain.harmlessness) / 2),
-      ];
-    }),
-  ));
-  parts.push("\n### (b) BoN_4 answers at each weighting w·help + (1 − w)·harm: helpfulness / harmlessness\n");
-  parts.push(table(
-    ["base", "KL", ...weights.map((w) => `w = ${w}`), "mean weighted value"],
-    inputs.rewardBases.map((base) => {
-      const r = rewardResults[base];
-      const weighted = r.bestOfN.map((c) => c.weight * c.helpfulness + (1 - c.weight) * c.harmlessness);
-      return [
-        base,
-        fixed(r.kl.perSequence),
+        fixed(plainValue(r)),
         ...r.bestOfN.map((c) => `${fixed(c.helpfulness, 2)} / ${fixed(c.harmlessness, 2)}`),
-        fixed(weighted.reduce((a, b) => a + b, 0) / weighted.length),
+        fixed(meanWeightedValue(r)),
       ];
     }),
   ));
-  parts.push("\n### (b) Pairs trained to the same KL target: IAMA − GRPO, ± paired standard error\n");
-  parts.push(pairTable(inputs.comparisons));
+  const methods = [
+    { subject: "IAMA", other: "GRPO", comparisons: inputs.ladder.iama },
+    { subject: "GRPO", other: "IAMA", comparisons: inputs.ladder.grpo },
+  ];
+  for (const { subject, other, comparisons } of methods) {
+    parts.push(
+      `\n### (b) Each ${subject} rung against the ${other} rungs just below and just above its KL: ` +
+        `${subject} − ${other}, ± paired standard error (verdicts at ${DECISIVE_ERRORS} se)\n`,
+    );
+    parts.push(bracketTable(subject, other, comparisons));
+  }
+  parts.push(
+    `\nVerdicts, assuming a method's value does not decrease with KL: "X ahead" = X beats the other ` +
+      `method's rung above its KL by > ${DECISIVE_ERRORS} se (or the rung below beats it, for the other ` +
+      `method); "level" = both gaps within ${DECISIVE_ERRORS} se; "between" = not decided (without a ` +
+      `rung above, only the other method being ahead can be decided); "inconsistent" = both, i.e. the rung below beats the one above. ` +
+      `Brackets use measured KL with negative estimates counted as 0; "default" is KL 0 in both ladders.\n`,
+  );
+  for (const { subject, other, comparisons } of methods) {
+    const counts = LADDER_METRICS.map((metric) => {
+      const count = countVerdicts(comparisons, metric);
+      const order: Verdict[] = ["ahead", "level", "between", "behind", "inconsistent"];
+      return `${METRIC_LABELS[metric]}: ` +
+        order.map((v) => `${verdictText(v, subject, other)} ${count[v]}`).join(", ");
+    });
+    parts.push(`- ${comparisons.length} ${subject} rungs against ${other} brackets — ${counts.join("; ")}`);
+  }
   return parts.join("\n");
 }
 
-/** Mean over weightings of the BoN_N answers' w·h + (1 − w)·s. */
-export function meanWeightedValue(r: RewardEvaluation): number {
-  return r.bestOfN.reduce((sum, c) => sum + c.weight * c.helpfulness + (1 - c.weight) * c.harmlessness, 0) /
-    r.bestOfN.length;
+const METRIC_LABELS: Record<string, string> = { bestOfN: "BoN_4 mean weighted", plain: "plain" };
+
+function verdictText(verdict: Verdict, subject: string, other: string): string {
+  switch (verdict) {
+    case "ahead":
+      return `${subject} ahead`;
+    case "behind":
+      return `${other} ahead`;
+    case "inconsistent":
+      return "inconsistent";
+    default:
+      return verdict;
+  }
 }
 
-/** (h + s)/2 of plain samples. */
-export function plainValue(r: RewardEvaluation): number {
-  return (r.plain.helpfulness + r.plain.harmlessness) / 2;
-}
-
-/** Compares the IAMA and GRPO bases of one pair, prompt by prompt. */
-export function comparePair(
-  results: TableInputs["rewardResults"],
-  pair: RewardPair,
-  endings: Record<string, RunEnding>,
-): PairComparison {
-  const [a, b] = [results[pair.iama], results[pair.grpo]];
-  const gap = (value: (r: RewardEvaluation) => number, perPrompt: (r: RewardEvaluation) => number[]) => {
-    const paired = pairedDifference(perPrompt(a), perPrompt(b));
-    return { iama: value(a), grpo: value(b), gap: paired.mean, gapStandardError: paired.standardError };
-  };
-  return {
-    ...pair,
-    kl: { iama: a.kl, grpo: b.kl },
-    ending: { iama: endings[pair.iama], grpo: endings[pair.grpo] },
-    bestOfN: gap(meanWeightedValue, (r) => r.perPrompt.bestOfNWeighted),
-    plain: gap(plainValue, (r) => r.perPrompt.plain),
-  };
-}
-
-function pairTable(comparisons: readonly PairComparison[]): string {
-  const withError = (mean: number, error: number) => `${fixed(mean)} ± ${fixed(error)}`;
+function bracketTable(subject: string, other: string, comparisons: readonly RungComparison[]): string {
+  const gapText = (gap: Gap | undefined) =>
+    gap ? `${fixed(gap.mean)} ± ${fixed(gap.standardError)} (${other} ${fixed(gap.otherValue)})` : "–";
+  const rungText = (rung: { base: string; kl: number } | undefined) =>
+    rung ? `${rung.base} (${fixed(rung.kl)})` : `none: ${subject} beyond every ${other} rung`;
   return table(
     [
-      "KL target (per token)",
-      "KL IAMA / GRPO (nats/response)",
-      "rollout KL/token, last 16 steps",
-      "last β",
-      "BoN_4 IAMA",
-      "BoN_4 GRPO",
-      "BoN_4 gap",
-      "plain IAMA",
-      "plain GRPO",
-      "plain gap",
+      `${subject} rung`,
+      "KL ± se",
+      `${other} below (KL)`,
+      `${other} above (KL)`,
+      ...LADDER_METRICS.flatMap((metric) => [
+        `${METRIC_LABELS[metric]} ${subject}`,
+        "− below",
+        "− above",
+        "verdict",
+      ]),
     ],
     comparisons.map((c) => [
-      String(c.target),
-      `${withError(c.kl.iama.perSequence, c.kl.iama.standardError)} / ${
-        withError(c.kl.grpo.perSequence, c.kl.grpo.standardError)
-      }`,
-      `${fixed(c.ending.iama?.rolloutKlPerToken, 4)} / ${fixed(c.ending.grpo?.rolloutKlPerToken, 4)}`,
-      `${fixed(c.ending.iama?.lastBeta, 3)} / ${fixed(c.ending.grpo?.lastBeta, 3)}`,
-      fixed(c.bestOfN.iama),
-      fixed(c.bestOfN.grpo),
-      withError(c.bestOfN.gap, c.bestOfN.gapStandardError),
-      fixed(c.plain.iama),
-      fixed(c.plain.grpo),
-      withError(c.plain.gap, c.plain.gapStandardError),
+      c.base,
+      `${fixed(c.kl)} ± ${fixed(c.klStandardError)}`,
+      rungText(c.below),
+      rungText(c.above),
+      ...LADDER_METRICS.flatMap((metric) => {
+        const m = c.metrics[metric];
+        return [fixed(m.value), gapText(m.below), gapText(m.above), verdictText(m.verdict, subject, other)];
+      }),
     ]),
   );
 }

@@ -1,0 +1,197 @@
+/**
+ * Experiment (b)'s comparison at matched KL without interpolation ("bracketing"), docs/iama.md.
+ *
+ * Each method trains one run at a fixed β and keeps its weights at several step counts: a ladder of
+ * models ("rungs") at increasing KL from the default model, which is the bottom rung (KL 0) of both. A
+ * rung of one method (the subject) is compared with the other method's rungs just below (KL ≤ k) and just
+ * above (KL ≥ k) its measured KL k, prompt by prompt (paired standard errors). Assuming a method's value
+ * does not decrease with KL, the verdict is conservative:
+ *
+ * - "ahead": the subject beats the other method's rung ABOVE its KL by more than 2 standard errors;
+ * - "behind": the other method's rung BELOW its KL beats the subject by more than 2 standard errors;
+ * - "level": both gaps are within 2 standard errors;
+ * - "between": otherwise (not decided), also whenever the other ladder has no rung above;
+ * - "inconsistent": "ahead" and "behind" at once (the rung below beats the one above: the assumption fails).
+ *
+ * Measured KLs are clamped at 0 for the ordering (a KL is never negative; a slightly negative estimate
+ * means "no further than the default model").
+ *
+ * @module
+ */
+import type { RewardEvaluation } from "./iama_eval.ts";
+import { pairedDifference } from "./iama_stats.ts";
+
+/** One model of a ladder: its KL from the default model and, per metric, its value and per-prompt values. */
+export interface Rung {
+  base: string;
+  kl: number;
+  klStandardError: number;
+  metrics: Record<string, { value: number; perPrompt: readonly number[] }>;
+}
+
+/** subject − other on one metric, with the paired (per-prompt) standard error. */
+export interface Gap {
+  other: string;
+  otherValue: number;
+  mean: number;
+  standardError: number;
+}
+
+/** The subject relative to the other method. */
+export type Verdict = "ahead" | "behind" | "level" | "between" | "inconsistent";
+
+/** One subject rung compared with its brackets in the other ladder. */
+export interface RungComparison {
+  base: string;
+  kl: number;
+  klStandardError: number;
+  below?: { base: string; kl: number };
+  above?: { base: string; kl: number };
+  metrics: Record<string, { value: number; below?: Gap; above?: Gap; verdict: Verdict }>;
+}
+
+/** Gaps larger than this many standard errors decide a verdict. */
+export const DECISIVE_ERRORS = 2;
+
+const klOf = (rung: Rung) => Math.max(0, rung.kl);
+
+/**
+ * The rungs of `ladder` just below (largest KL ≤ `kl`) and just above (smallest KL ≥ `kl`) a KL; a rung at
+ * exactly `kl` is both. Among rungs of equal KL, below takes the last and above the first in ladder order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const rung = (base: string, kl: number) => ({ base, kl, klStandardError: 0, metrics: {} });
+ * const { below, above } = bracket([rung("a", 0), rung("b", 1), rung("c", 3)], 2);
+ * assert.deepEqual([below?.base, above?.base], ["b", "c"]);
+ * ```
+ */
+export function bracket(ladder: readonly Rung[], kl: number): { below?: Rung; above?: Rung } {
+  const k = Math.max(0, kl);
+  let below: Rung | undefined;
+  let above: Rung | undefined;
+  for (const rung of ladder) {
+    if (klOf(rung) <= k && (below === undefined || klOf(rung) >= klOf(below))) below = rung;
+    if (klOf(rung) >= k && (above === undefined || klOf(rung) < klOf(above))) above = rung;
+  }
+  return { below, above };
+}
+
+/** The rung of `ladder` whose KL is nearest `kl` (the first of equally near ones; KLs clamped at 0). */
+export function nearestRung(ladder: readonly Rung[], kl: number): Rung | undefined {
+  const k = Math.max(0, kl);
+  let best: Rung | undefined;
+  for (const rung of ladder) {
+    if (best === undefined || Math.abs(klOf(rung) - k) < Math.abs(klOf(best) - k)) best = rung;
+  }
+  return best;
+}
+
+/**
+ * The verdict from the gaps subject − below and subject − above (see the module comment).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const gap = (mean: number) => ({ other: "x", otherValue: 0, mean, standardError: 1 });
+ * assert.equal(verdictOf(gap(3), gap(2.5)), "ahead");
+ * assert.equal(verdictOf(gap(1), gap(-1)), "level");
+ * assert.equal(verdictOf(gap(1), undefined), "between");
+ * ```
+ */
+export function verdictOf(below: Gap | undefined, above: Gap | undefined, errors = DECISIVE_ERRORS): Verdict {
+  const ahead = above !== undefined && above.mean > errors * above.standardError;
+  const behind = below !== undefined && below.mean < -errors * below.standardError;
+  if (ahead && behind) return "inconsistent";
+  if (ahead) return "ahead";
+  if (behind) return "behind";
+  const within = (gap: Gap | undefined) =>
+    gap !== undefined && Math.abs(gap.mean) <= errors * gap.standardError;
+  return within(below) && within(above) ? "level" : "between";
+}
+
+function gapTo(subject: Rung, other: Rung, metric: string): Gap {
+  const paired = pairedDifference(subject.metrics[metric].perPrompt, other.metrics[metric].perPrompt);
+  return {
+    other: other.base,
+    otherValue: other.metrics[metric].value,
+    mean: paired.mean,
+    standardError: paired.standardError,
+  };
+}
+
+/**
+ * Compares every rung of `subject` with its brackets in `other` ∪ {`bottom`}, on each metric. `bottom`
+ * (the default model) counts as KL 0 whatever its measured KL.
+ */
+export function compareLadders(
+  subject: readonly Rung[],
+  other: readonly Rung[],
+  bottom: Rung,
+  metrics: readonly string[],
+): RungComparison[] {
+  const otherLadder = [{ ...bottom, kl: 0 }, ...other];
+  return subject.map((rung) => {
+    const { below, above } = bracket(otherLadder, rung.kl);
+    const perMetric: RungComparison["metrics"] = {};
+    for (const metric of metrics) {
+      const gapBelow = below && gapTo(rung, below, metric);
+      const gapAbove = above && gapTo(rung, above, metric);
+      perMetric[metric] = {
+        value: rung.metrics[metric].value,
+        below: gapBelow,
+        above: gapAbove,
+        verdict: verdictOf(gapBelow, gapAbove),
+      };
+    }
+    return {
+      base: rung.base,
+      kl: rung.kl,
+      klStandardError: rung.klStandardError,
+      below: below && { base: below.base, kl: below.kl },
+      above: above && { base: above.base, kl: above.kl },
+      metrics: perMetric,
+    };
+  });
+}
+
+/** Count of each verdict on `metric`. */
+export function countVerdicts(
+  comparisons: readonly RungComparison[],
+  metric: string,
+): Record<Verdict, number> {
+  const counts: Record<Verdict, number> = { ahead: 0, level: 0, between: 0, behind: 0, inconsistent: 0 };
+  for (const c of comparisons) counts[c.metrics[metric].verdict]++;
+  return counts;
+}
+
+/** Mean over weightings of the BoN_N answers' w·h + (1 − w)·s. */
+export function meanWeightedValue(r: RewardEvaluation): number {
+  return r.bestOfN.reduce((sum, c) => sum + c.weight * c.helpfulness + (1 - c.weight) * c.harmlessness, 0) /
+    r.bestOfN.length;
+}
+
+/** (h + s)/2 of plain samples. */
+export function plainValue(r: RewardEvaluation): number {
+  return (r.plain.helpfulness + r.plain.harmlessness) / 2;
+}
+
+/** The two metrics compared: BoN_4 mean weighted value and the plain samples' value. */
+export const LADDER_METRICS = ["bestOfN", "plain"] as const;
+
+/** A rung from an evaluated base, with the {@linkcode LADDER_METRICS}. */
+export function rungOf(
+  base: string,
+  result: RewardEvaluation & { kl: { perSequence: number; standardError: number } },
+): Rung {
+  return {
+    base,
+    kl: result.kl.perSequence,
+    klStandardError: result.kl.standardError,
+    metrics: {
+      bestOfN: { value: meanWeightedValue(result), perPrompt: result.perPrompt.bestOfNWeighted },
+      plain: { value: plainValue(result), perPrompt: result.perPrompt.plain },
+    },
+  };
+}
