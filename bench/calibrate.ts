@@ -53,10 +53,9 @@ try {
     seed: Number(args.seed),
     blockwiseRuns: Number(args["blockwise-runs"]),
     progress: (done, total) => {
-      if (done % 16 === 0 || done === total) {
-        console.log(
-          `sampled ${done}/${total} prompts (${((performance.now() - startedAt) / 1000).toFixed(0)} s)`,
-        );
+      // Steps: each prompt sampled, then each prompt's blockwise runs under each weighting.
+      if (done % 32 === 0 || done === total) {
+        console.log(`measured ${done}/${total} (${((performance.now() - startedAt) / 1000).toFixed(0)} s)`);
       }
     },
   });

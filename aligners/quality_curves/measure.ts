@@ -53,7 +53,7 @@ export interface MeasureOptions {
   /** Prompts also sampled with n = 1 to time the per-request part (default 6). */
   timingPrompts?: number;
   signal?: AbortSignal;
-  /** Called after each prompt's sample (done, total). */
+  /** Called after each prompt's sample and each prompt's blockwise runs under a weighting (done, total). */
   progress?: (done: number, total: number) => void;
 }
 
@@ -138,10 +138,14 @@ export async function measureQualityCurves(
 ): Promise<{ calibration: CalibrationSet; curves: QualityCurves }> {
   const k = options.samplesPerPrompt;
   const seeds = new Rng(options.seed);
+  const blockwiseMeasurements = options.blockwise ?? [];
+  const steps = options.prompts.length * (1 + options.weightings.length * blockwiseMeasurements.length);
+  let done = 0;
+  const stepDone = () => options.progress?.(++done, steps);
   const samples: Sampled[] = [];
   for (const [p, prompt] of options.prompts.entries()) {
     samples.push(await sample(options, prompt, k, seeds.fork(p).nextUint32()));
-    options.progress?.(p + 1, options.prompts.length);
+    stepDone();
   }
   const modelVersion = samples[0].modelVersion;
   if (samples.some((s) => s.modelVersion !== modelVersion)) {
@@ -192,9 +196,10 @@ export async function measureQualityCurves(
     const finite = perResponse.map((values) => values.filter((value) => value !== null));
     const rMax = Math.max(...finite.flat());
     const blockwise = [];
-    for (const [b, measurement] of (options.blockwise ?? []).entries()) {
+    for (const [b, measurement] of blockwiseMeasurements.entries()) {
       const committedTokens = await measureBlockwiseLengths({
         ...options,
+        onPrompt: stepDone,
         weights,
         calibrator,
         measurement,

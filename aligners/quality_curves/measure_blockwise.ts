@@ -36,6 +36,8 @@ export interface MeasureBlockwiseOptions {
   measurement: BlockwiseMeasurement;
   seed: number;
   signal?: AbortSignal;
+  /** Called after each prompt's runs. */
+  onPrompt?: () => void;
 }
 
 /**
@@ -75,6 +77,7 @@ export async function measureBlockwiseLengths(options: MeasureBlockwiseOptions):
       lengths.push(choice.completionTokens);
     }
     committed.push(lengths);
+    options.onPrompt?.();
   }
   return committed;
 }

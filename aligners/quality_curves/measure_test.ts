@@ -9,13 +9,19 @@ import { createEngine } from "../../models/engine/mod.ts";
 import { collect, samplingParams, writeTestModel } from "../../models/engine/_test_model.ts";
 import { Rng } from "../../models/random.ts";
 import {
+  Calibrator,
   createBuiltinCriteria,
   type Criterion,
   CriterionRegistry,
   loadCalibration,
   saveCalibration,
 } from "../criteria/mod.ts";
-import { loadQualityCurves, measureQualityCurves, saveQualityCurves } from "./mod.ts";
+import {
+  loadQualityCurves,
+  measureBlockwiseLengths,
+  measureQualityCurves,
+  saveQualityCurves,
+} from "./mod.ts";
 
 /** FNV-1a 32-bit of the text, in [0, 1): a criterion whose scores vary from candidate to candidate. */
 const hashCriterion: Criterion = {
@@ -42,6 +48,8 @@ Deno.test("measureQualityCurves: calibration and best-of-N curves equal an indep
     }));
     const sampling = samplingParams({ temperature: 1, maxTokens: 6 });
     const k = 5;
+    const progress: [number, number][] = [];
+    const weightings: Record<string, number>[] = [{ hash: 1 }, { hash: 1, sentiment: 1 }];
     const { calibration, curves } = await measureQualityCurves({
       engine,
       model: "m",
@@ -51,7 +59,7 @@ Deno.test("measureQualityCurves: calibration and best-of-N curves equal an indep
       samplesPerPrompt: k,
       sampling,
       seed: 4,
-      weightings: [{ hash: 1 }, { hash: 1, sentiment: 1 }],
+      weightings,
       grid: {
         maxN: 3,
         softTemperatures: [0.5],
@@ -61,7 +69,11 @@ Deno.test("measureQualityCurves: calibration and best-of-N curves equal an indep
         rejectionBatchSize: 2,
       },
       timingPrompts: 2,
+      blockwise: [{ k: 2, blockTokens: 4, runsPerPrompt: 2 }],
+      progress: (done, total) => progress.push([done, total]),
     });
+    // Steps: 3 prompts sampled, then 3 prompts' blockwise runs under each of the 2 weightings.
+    assert.deepEqual(progress, Array.from({ length: 9 }, (_, i) => [i + 1, 9]));
 
     // The same candidates, straight from the engine.
     const seeds = new Rng(4);
@@ -116,6 +128,21 @@ Deno.test("measureQualityCurves: calibration and best-of-N curves equal an indep
       }
       const point = weighting.points.find((p) => p.aligner === "best_of_n" && p.params.n === n)!;
       assert.ok(Math.abs(point.expectedReward - total / z.length) < 1e-12, `best-of-${n}`);
+    }
+    // Blockwise under each weighting, on the documented seed, with the calibration just measured.
+    for (const [w, weights] of weightings.entries()) {
+      const committedTokens = await measureBlockwiseLengths({
+        engine,
+        model: "m",
+        registry,
+        calibrator: new Calibrator(calibration),
+        prompts,
+        sampling,
+        weights,
+        measurement: { k: 2, blockTokens: 4, runsPerPrompt: 2 },
+        seed: new Rng(4).fork(2_000_000).nextUint32(),
+      });
+      assert.deepEqual(curves.weightings[w].blockwise, [{ k: 2, blockTokens: 4, committedTokens }]);
     }
     const names = curves.weightings[1].points.map((p) => `${p.aligner}:${JSON.stringify(p.params)}`);
     assert.equal(names.length, 3 + 2 + 1);
