@@ -82,7 +82,8 @@ export function blockwiseCost(
 
 /**
  * Blockwise decoding. Its receipt counts k × blocks candidates (in draw order, block by block), `chosen`
- * is the last block's pick, and `details` hold `blocks` and `chosenPerBlock` (index within each block).
+ * is the last block's pick, and `details` hold `blocks`, `chosenPerBlock` (index within each block) and
+ * `candidateTokensPerBlock` (tokens each candidate of each block generated).
  *
  * @example
  * ```ts
@@ -177,7 +178,12 @@ async function runBlockwise(
     batches,
     chosen,
     startedAt,
-    details: { blocks: batches.length, chosenPerBlock },
+    details: {
+      blocks: batches.length,
+      chosenPerBlock,
+      // What each block cost: the cost model replays these (aligners/quality_curves/blockwise_replay.ts).
+      candidateTokensPerBlock: batches.map((batch) => batch.candidates.map((c) => c.completionTokens)),
+    },
   });
   receipt.compute.rewardEvaluations = rewardEvaluations;
   receipt.aggregate = nullIfNaN(aggregates[chosen]);

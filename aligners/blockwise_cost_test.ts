@@ -283,27 +283,42 @@ Deno.test("fixed-length runs on the real engine spend exactly the predicted comp
   }
 });
 
-Deno.test("predictAlignerCost uses blockwise's measured committed lengths for its k and block size", () => {
+Deno.test("predictAlignerCost: blockwise's measured runs replayed, their committed law past their limit", () => {
   const laws = [[1, 3, 4, 12], [2, 5, 20]];
-  const committed = [[4, 12], [20, 3, 6]];
+  const committed = [[4, 12], [20, 3]];
+  // Per prompt, run, block, candidate (blocks of 3; a block goes on only when its chosen one used all 3).
+  const candidateTokens = [
+    [[[3, 1], [1, 3]], [[3, 3], [3, 2], [3, 3], [3, 1]]],
+    [[[3, 3], [3, 3], [2, 3], [3, 3], [3, 1], [3, 3], [2, 2]], [[3, 2]]],
+  ];
   const curves = curvesOf(laws, 30);
   // Aggregates that make best-of-k commit to the shortest answer: far from the measured law.
   curves.weightings[0].aggregates = [[4, 3, 2, 1], [3, 2, 1]];
-  curves.weightings[0].blockwise = [{ k: 2, blockTokens: 3, committedTokens: committed }];
+  curves.weightings[0].blockwise = [{ k: 2, blockTokens: 3, committedTokens: committed, candidateTokens }];
+  const predict = (params: CostParams, aligner: Record<string, number> = { k: 2, blockTokens: 3 }) =>
+    predictAlignerCost(curves, { name: "blockwise", params: aligner }, params, { hash: 1 })!;
   const params = { promptTokens: 3, maxTokens: 9, criteriaCount: 1 };
-  const process = { k: 2, blockTokens: 3, maxBlocks: Infinity, params };
-  const predicted = predictAlignerCost(
-    curves,
-    { name: "blockwise", params: { k: 2, blockTokens: 3 } },
-    params,
-    {
-      hash: 1,
-    },
-  )!;
+  // Limit 9: the blocks at 0, 3 and 6 tokens. By hand, per run (prompt p, run r), passes and tokens:
+  // p0r0: 3 + 3, 4 + 4; p0r1: 3 + 3 + 3, 6 + 5 + 6; p1r0: 3 + 3 + 3, 6 + 6 + 5; p1r1: 3, 5.
+  const byHand = {
+    forwardPasses: ((6 + 9) / 2 + (9 + 3) / 2) / 2,
+    generatedTokens: ((8 + 17) / 2 + (17 + 5) / 2) / 2,
+    rewardEvaluations: ((2 * 2 + 3 * 2) / 2 + (3 * 2 + 1 * 2) / 2) / 2,
+  };
+  assertClose(predict(params), byHand, "replayed");
+  assert.equal(predict(params).milliseconds, byHand.forwardPasses * (2 + 0.5 * 2));
+  // At most 2 blocks: the third block is not drawn.
+  assert.equal(
+    predict(params, { k: 2, blockTokens: 3, maxBlocks: 2 }).generatedTokens,
+    (8 + 11) / 4 + (12 + 5) / 4,
+  );
+  // Longer than the measured runs (limit 30): their committed answers' length law.
+  const long = { ...params, maxTokens: 40 };
+  const process = { k: 2, blockTokens: 3, maxBlocks: Infinity, params: long };
   assertClose(
-    predicted,
+    predict(long),
     mean(laws.map((law, p) => enumerateCommitted(law, committed[p], process))),
-    "measured",
+    "past the measured limit",
   );
   // Another k or block size was not measured: best-of-k's chosen answer under the weighting.
   for (const other of [{ k: 3, blockTokens: 3 }, { k: 2, blockTokens: 4 }]) {

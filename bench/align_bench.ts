@@ -266,8 +266,8 @@ const total = (key: "tokens" | "passes" | "ms") =>
 /**
  * The committed answer's length laws the curves hold for a blockwise row, per calibration prompt (means
  * cut at max_tokens), under the nearest measured weighting: `measured`, the answers blockwise itself
- * committed to at calibration (the law the prediction uses when its k and block size were measured), and
- * `bestOfK`, the answer best-of-k commits to (the fallback law).
+ * committed to at calibration (whose blocks the prediction replays), and `bestOfK`, the answer best-of-k
+ * commits to (the law a configuration not measured is predicted with).
  */
 function committedAnswerTokens(row: Row): { measured?: number[]; bestOfK?: number[] } {
   const match = /k=(\d+),blockTokens=(\d+)/.exec(row.aligner);
@@ -371,10 +371,8 @@ Aligned reward is the mean over prompts of the returned answer's aggregate: crit
 weighted and summed (0 = the model's average answer, 1 = one standard deviation better). Compute columns are per
 request (means over prompts). "Predicted" is the cost model (aligners/cost.ts \`expectedCost\` with
 aligners/quality_curves/predict.ts): expected completion length min(L, max_tokens) from the measured lengths,
-rejection sampling's early stop from the curves, blockwise decoding block by block (aligners/cost.ts
-\`expectedBlockwiseCost\`: block b is drawn if the committed answer, whose length follows the answers blockwise
-committed to at calibration, is longer than b · block tokens, its other continuations follow the measured lengths
-given that, each block one request), time per forward pass fitted at calibration; its error is
+rejection sampling's early stop from the curves, blockwise decoding by replaying the blocks of its runs at
+calibration (aligners/quality_curves/blockwise_replay.ts), time per forward pass fitted at calibration; its error is
 (predicted − spent) / spent over all ${prompts.length} prompts. The last column is the old max_tokens upper bound.
 
 ![aligned reward vs generated tokens](align_curves.png)
@@ -395,15 +393,17 @@ passes ${percent(total("passes"))}, engine ms ${percent(total("ms"))}; worst sin
 } %. Engine time depends on
 the machine's load (the fit is from calibration time); tokens and passes do not.
 
-Blockwise decoding is predicted block by block (aligners/cost.ts \`expectedBlockwiseCost\`). The criteria do not
-choose at random: the committed answers run longer than plain sampling's, so they run more blocks than a random
-candidate would. Nor do they choose as best-of-k does: blockwise judges *prefixes*, and a reward model scores an
-unfinished prefix differently from a finished answer. So calibration runs blockwise itself (k = 4, 16-token
-blocks, twice per calibration prompt under each weighting: aligners/quality_curves/measure_blockwise.ts) and the
-committed answer's length law is the law of those answers, per calibration prompt (predict.ts); the other k − 1
-continuations follow the measured law given that the answer has not ended. For a k or block size not measured,
-the law of the answer best-of-k commits to stands in (chosen_law.ts). Per weighting: this run's blockwise answers'
-mean length, the means of both laws at calibration (± standard error over prompts), and this run's plain
+Blockwise decoding cannot be predicted from the sampled responses alone. Its criteria do not choose at random:
+the committed answers run longer than plain sampling's, so they run more blocks than a random candidate would.
+Nor do they choose as best-of-k does: blockwise judges *prefixes*, and a reward model scores an unfinished prefix
+differently from a finished answer. And the k continuations of one prefix end closer together than k independent
+answers, so the longest of them (the block's forward passes) ends sooner. So calibration runs blockwise itself
+(k = 4, 16-token blocks, twice per calibration prompt under each weighting: aligners/quality_curves/
+measure_blockwise.ts) and keeps every block's candidate lengths; the prediction replays those blocks for the
+request's max_tokens (a run is causal in its limit: blocks before the limit are the same, the last one is cut),
+charging each block as the engine does (blockwise_replay.ts, tested seed for seed against the engine's
+accounting). Per weighting: this run's blockwise answers' mean length, the means of the committed answers at
+calibration and of the answer best-of-k would commit to (± standard error over prompts), and this run's plain
 sampling and best-of-4 answers:
 
 ${blockwiseLines.join("\n")}

@@ -7,8 +7,8 @@
  * - quality curves (store.ts): for each weighting, calibrated and summed, the expected aligned reward
  *   of each (aligner, budget) (curves.ts) and every response's aggregate, plus completion lengths and
  *   time per forward pass for the cost model (a short n = 1 pass over a few prompts separates the
- *   per-candidate part of the time), and, when asked, the lengths blockwise decoding commits to under
- *   each weighting (measure_blockwise.ts).
+ *   per-candidate part of the time), and, when asked, blockwise decoding's runs under each weighting
+ *   (measure_blockwise.ts).
  *
  * @module
  */
@@ -23,7 +23,7 @@ import {
   summarizeScores,
 } from "../criteria/mod.ts";
 import { type CurveGrid, curvePoints, DEFAULT_CURVE_GRID } from "./curves.ts";
-import { type BlockwiseMeasurement, measureBlockwiseLengths } from "./measure_blockwise.ts";
+import { type BlockwiseMeasurement, measureBlockwise } from "./measure_blockwise.ts";
 import type { QualityCurves, WeightingCurves } from "./store.ts";
 
 /** One prompt to sample: its text (as criteria see it) and token ids (as the engine sees it). */
@@ -197,7 +197,7 @@ export async function measureQualityCurves(
     const rMax = Math.max(...finite.flat());
     const blockwise = [];
     for (const [b, measurement] of blockwiseMeasurements.entries()) {
-      const committedTokens = await measureBlockwiseLengths({
+      const measured = await measureBlockwise({
         ...options,
         onPrompt: stepDone,
         weights,
@@ -206,7 +206,7 @@ export async function measureQualityCurves(
         // The same seeds under every weighting: their lengths differ by the choices alone.
         seed: seeds.fork(2_000_000 + b).nextUint32(),
       });
-      blockwise.push({ k: measurement.k, blockTokens: measurement.blockTokens, committedTokens });
+      blockwise.push({ k: measurement.k, blockTokens: measurement.blockTokens, ...measured });
     }
     weightings.push({
       weights: Object.fromEntries(names.map((name) => [name, weights[name]])),

@@ -1,14 +1,15 @@
 /**
- * Blockwise decoding's committed-answer lengths, measured by running it. The other aligners' costs follow
- * from the sampled responses' lengths and aggregates alone (best-of-k commits to the response with the
+ * Blockwise decoding measured by running it. The other aligners' costs follow from the sampled
+ * responses' lengths and aggregates alone (best-of-k commits to the response with the
  * largest final aggregate: chosen_law.ts), but blockwise chooses block by block on *prefix* scores, and a
  * reward model judges an unfinished prefix differently from a finished answer: on the default model its
  * answers came out 9–13 % shorter than best-of-k's chosen answers under helpfulness, so the best-of-k
- * law overpredicted its compute by as much. Measuring the lengths it commits to, per prompt, gives the
- * cost model (predict.ts) the right law for the configurations measured.
+ * law overpredicted its compute by as much. Running it records, per prompt and run, the length of the
+ * answer it commits to and what every block generated: the cost model replays the blocks
+ * (blockwise_replay.ts) for the configurations measured.
  *
- * Runs are sequential with seeds derived from (seed, prompt, run), the same for every weighting, so a
- * rerun reproduces every length.
+ * Runs are sequential; run r of prompt p draws from `new Rng(new Rng(seed).fork(p · runsPerPrompt + r)
+ * .nextUint32())`, so a rerun reproduces every run.
  *
  * @module
  */
@@ -24,7 +25,7 @@ export interface BlockwiseMeasurement {
   runsPerPrompt: number;
 }
 
-/** Input of {@link measureBlockwiseLengths}. */
+/** Input of {@link measureBlockwise}. */
 export interface MeasureBlockwiseOptions {
   engine: GenerationEngine;
   model: string;
@@ -40,28 +41,37 @@ export interface MeasureBlockwiseOptions {
   onPrompt?: () => void;
 }
 
+/** Per prompt, per run: what blockwise decoding did. */
+export interface MeasuredBlockwise {
+  /** Completion tokens of the answer committed to. */
+  committedTokens: number[][];
+  /** Tokens each candidate of each block generated (the receipt's `candidateTokensPerBlock`). */
+  candidateTokens: number[][][][];
+}
+
 /**
- * Completion tokens of the answer blockwise decoding commits to: per prompt, one per run.
+ * Runs blockwise decoding `runsPerPrompt` times on every prompt and records its answers and blocks.
  *
  * @example
  * ```ts ignore
- * const committed = await measureBlockwiseLengths({ engine, model: "default", registry, calibrator, prompts,
+ * const { committedTokens, candidateTokens } = await measureBlockwise({ engine, model: "default", registry, calibrator, prompts,
  *   sampling, weights: { helpfulness: 1 }, measurement: { k: 4, blockTokens: 16, runsPerPrompt: 2 }, seed: 1 });
  * ```
  */
-export async function measureBlockwiseLengths(options: MeasureBlockwiseOptions): Promise<number[][]> {
+export async function measureBlockwise(options: MeasureBlockwiseOptions): Promise<MeasuredBlockwise> {
   const { k, blockTokens, runsPerPrompt } = options.measurement;
   if (!Number.isInteger(runsPerPrompt) || runsPerPrompt < 1) {
     throw new RangeError(`runsPerPrompt must be an integer ≥ 1, got ${runsPerPrompt}`);
   }
   const aligner = createBlockwise({ k, blockTokens });
   const seeds = new Rng(options.seed);
-  const committed: number[][] = [];
+  const measured: MeasuredBlockwise = { committedTokens: [], candidateTokens: [] };
   for (const [p, prompt] of options.prompts.entries()) {
     const lengths: number[] = [];
+    const blocks: number[][][] = [];
     for (let run = 0; run < runsPerPrompt; run++) {
       options.signal?.throwIfAborted();
-      const { choice } = await aligner.run({
+      const { choice, receipt } = await aligner.run({
         model: options.model,
         promptIds: prompt.promptIds,
         prompt: prompt.text,
@@ -75,9 +85,11 @@ export async function measureBlockwiseLengths(options: MeasureBlockwiseOptions):
         signal: options.signal,
       });
       lengths.push(choice.completionTokens);
+      blocks.push(receipt.details!.candidateTokensPerBlock as number[][]);
     }
-    committed.push(lengths);
+    measured.committedTokens.push(lengths);
+    measured.candidateTokens.push(blocks);
     options.onPrompt?.();
   }
-  return committed;
+  return measured;
 }

@@ -1,5 +1,5 @@
 /**
- * measureBlockwiseLengths on the real engine (small random-weight model): with k = 1 blockwise decoding
+ * measureBlockwise on the real engine (small random-weight model): with k = 1 blockwise decoding
  * is plain sampling, so the lengths it measures must be the plain sampling aligner's on the same seeds;
  * with EOS ignored every committed answer runs to max_tokens; a rerun reproduces every length.
  */
@@ -10,9 +10,9 @@ import { Rng } from "../../models/random.ts";
 import { createPlainSampling } from "../plain_sampling.ts";
 import { alignerTestModel, taskFactory, TEST_PROMPT } from "../_test_task.ts";
 import { createBuiltinCriteria, CriterionRegistry } from "../criteria/mod.ts";
-import { measureBlockwiseLengths } from "./measure_blockwise.ts";
+import { measureBlockwise } from "./measure_blockwise.ts";
 
-Deno.test("measureBlockwiseLengths: k = 1 measures plain sampling's lengths; runs reproduce", async () => {
+Deno.test("measureBlockwise: k = 1 measures plain sampling's lengths; runs reproduce", async () => {
   const { model, promptIds } = await alignerTestModel();
   // A stop string the random model writes now and then ends answers early (it almost never picks EOS).
   const task = taskFactory(promptIds, { sentiment: 1 }, { maxTokens: 24, stop: ["e"] });
@@ -23,7 +23,7 @@ Deno.test("measureBlockwiseLengths: k = 1 measures plain sampling's lengths; run
   ];
   await withTestEngine(model, async (engine) => {
     const measure = (k: number, sampling: Partial<SamplingParams> = {}) =>
-      measureBlockwiseLengths({
+      measureBlockwise({
         engine,
         model: "m",
         registry,
@@ -34,7 +34,7 @@ Deno.test("measureBlockwiseLengths: k = 1 measures plain sampling's lengths; run
         measurement: { k, blockTokens: 5, runsPerPrompt: 3 },
         seed: 11,
       });
-    const single = await measure(1);
+    const single = (await measure(1)).committedTokens;
     assert.equal(single.length, 2);
     const plain = createPlainSampling();
     for (const [p, prompt] of prompts.entries()) {
@@ -54,13 +54,25 @@ Deno.test("measureBlockwiseLengths: k = 1 measures plain sampling's lengths; run
 
     const four = await measure(4);
     assert.deepEqual(await measure(4), four);
-    assert.deepEqual(await measure(4, { ignoreEos: true, stop: [] }), [[24, 24, 24], [24, 24, 24]]);
+    // Each run's blocks: 4 candidates each, the committed answer's tokens spread over them.
+    four.candidateTokens.forEach((runs, p) =>
+      runs.forEach((blocks, run) => {
+        assert.ok(blocks.every((block) => block.length === 4 && block.every((t) => t >= 0 && t <= 5)));
+        assert.ok(blocks.slice(0, -1).every((block) => Math.max(...block) === 5), "only the last block ends");
+        assert.ok(four.committedTokens[p][run] > 5 * (blocks.length - 1));
+        assert.ok(four.committedTokens[p][run] <= 5 * blocks.length);
+      })
+    );
+    const full = await measure(4, { ignoreEos: true, stop: [] });
+    assert.deepEqual(full.committedTokens, [[24, 24, 24], [24, 24, 24]]);
+    const fullRun = [[5, 5, 5, 5], [5, 5, 5, 5], [5, 5, 5, 5], [5, 5, 5, 5], [4, 4, 4, 4]];
+    assert.deepEqual(full.candidateTokens, [[fullRun, fullRun, fullRun], [fullRun, fullRun, fullRun]]);
   });
 });
 
-Deno.test("measureBlockwiseLengths rejects a run count that is not a positive integer", async () => {
+Deno.test("measureBlockwise rejects a run count that is not a positive integer", async () => {
   await assert.rejects(
-    measureBlockwiseLengths({
+    measureBlockwise({
       // Never reached: the count is checked first.
       engine: undefined as never,
       model: "m",

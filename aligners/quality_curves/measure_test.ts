@@ -16,12 +16,7 @@ import {
   loadCalibration,
   saveCalibration,
 } from "../criteria/mod.ts";
-import {
-  loadQualityCurves,
-  measureBlockwiseLengths,
-  measureQualityCurves,
-  saveQualityCurves,
-} from "./mod.ts";
+import { loadQualityCurves, measureBlockwise, measureQualityCurves, saveQualityCurves } from "./mod.ts";
 
 /** FNV-1a 32-bit of the text, in [0, 1): a criterion whose scores vary from candidate to candidate. */
 const hashCriterion: Criterion = {
@@ -131,7 +126,7 @@ Deno.test("measureQualityCurves: calibration and best-of-N curves equal an indep
     }
     // Blockwise under each weighting, on the documented seed, with the calibration just measured.
     for (const [w, weights] of weightings.entries()) {
-      const committedTokens = await measureBlockwiseLengths({
+      const measured = await measureBlockwise({
         engine,
         model: "m",
         registry,
@@ -142,7 +137,7 @@ Deno.test("measureQualityCurves: calibration and best-of-N curves equal an indep
         measurement: { k: 2, blockTokens: 4, runsPerPrompt: 2 },
         seed: new Rng(4).fork(2_000_000).nextUint32(),
       });
-      assert.deepEqual(curves.weightings[w].blockwise, [{ k: 2, blockTokens: 4, committedTokens }]);
+      assert.deepEqual(curves.weightings[w].blockwise, [{ k: 2, blockTokens: 4, ...measured }]);
     }
     const names = curves.weightings[1].points.map((p) => `${p.aligner}:${JSON.stringify(p.params)}`);
     assert.equal(names.length, 3 + 2 + 1);

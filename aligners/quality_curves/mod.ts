@@ -25,9 +25,11 @@ export { type CurveGrid, curvePoints, DEFAULT_CURVE_GRID } from "./curves.ts";
 export { fitPassTime, type MeasureOptions, type MeasurePrompt, measureQualityCurves } from "./measure.ts";
 export {
   type BlockwiseMeasurement,
-  measureBlockwiseLengths,
+  measureBlockwise,
   type MeasureBlockwiseOptions,
+  type MeasuredBlockwise,
 } from "./measure_blockwise.ts";
+export { type MeasuredBlockRuns, replayBlockwiseCost } from "./blockwise_replay.ts";
 export {
   alignerBatches,
   chosenAnswerLengths,

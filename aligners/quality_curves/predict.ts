@@ -9,7 +9,9 @@
  * decoding's continuations of a prefix of d tokens follow the same per-prompt law given L > d, except
  * the committed one: the scores choose it, so its length follows the law measured by running blockwise
  * (measure_blockwise.ts) or, for a configuration not measured, the law of the answer best-of-k chooses
- * under the nearest measured weighting (chosen_law.ts, from each response's measured aggregate).
+ * under the nearest measured weighting (chosen_law.ts, from each response's measured aggregate). Where
+ * blockwise's runs were measured and the request is no longer than they were, its compute is instead
+ * their blocks replayed (blockwise_replay.ts).
  *
  * Nearest weighting: weights are normalised to sum 1 and compared by L1 distance over the union of
  * criteria (0 = the same weighting up to scale). Curves are in the calibrated units of that
@@ -27,6 +29,7 @@ import {
   expectedCost,
 } from "../cost.ts";
 import type { CriteriaWeights } from "../criteria/mod.ts";
+import { replayBlockwiseCost } from "./blockwise_replay.ts";
 import { chosenProbabilities } from "./chosen_law.ts";
 import { expectedMaxOfN } from "./order_statistics.ts";
 import type { CurvePoint, QualityCurves, WeightingCurves } from "./store.ts";
@@ -298,11 +301,12 @@ export function alignerBatches(
 /**
  * Expected compute of running `aligner` for a request (undefined for aligners the curves do not model).
  * Rejection sampling uses the early-stop probabilities measured for the nearest weighting when its
- * parameters were measured, else the worst case. Blockwise decoding: {@link expectedBlockwiseCost} with
- * the committed answer's length law measured by running blockwise with the same k and block size under
- * the nearest weighting (measure_blockwise.ts), else best-of-k's chosen answer's law there
- * ({@link chosenAnswerLengths}; `lengths`, the random-candidate law, when the curves hold no aggregates).
- * Its reward is not tabulated, so the planner does not offer it; only its cost is predicted.
+ * parameters were measured, else the worst case. Blockwise decoding: the blocks of the runs measured
+ * with the same k and block size under the nearest weighting, replayed (blockwise_replay.ts); for a
+ * request longer than those runs, {@link expectedBlockwiseCost} with their committed answers' length law;
+ * for a configuration not measured, with best-of-k's chosen answer's law ({@link chosenAnswerLengths};
+ * `lengths`, the random-candidate law, when the curves hold no aggregates). Its reward is not tabulated,
+ * so the planner does not offer it; only its cost is predicted.
  */
 export function predictAlignerCost(
   curves: QualityCurves,
@@ -313,14 +317,31 @@ export function predictAlignerCost(
 ): PredictedCost | undefined {
   const { weighting } = nearestWeighting(curves.weightings, weights);
   if (aligner.name === "blockwise") {
-    const { k, blockTokens } = aligner.params as { k: number; blockTokens: number };
+    const { k, blockTokens, maxBlocks } = aligner.params as {
+      k: number;
+      blockTokens: number;
+      maxBlocks?: number;
+    };
     const measured = weighting.blockwise?.find((run) => run.k === k && run.blockTokens === blockTokens);
+    const replayed = measured &&
+      replayBlockwiseCost(
+        measured.candidateTokens,
+        curves.sampling.maxTokens,
+        blockTokens,
+        params,
+        maxBlocks,
+      );
+    if (replayed !== undefined) return withBlockwiseTime(curves, k, replayed);
     const continuations = measured !== undefined
       ? committedLengths(curves, measured.committedTokens)
       : weighting.aggregates === undefined
       ? lengths ?? completionLengths(curves)
       : chosenAnswerLengths(curves, weighting, k);
-    return predictBlockwise(curves, aligner.params, params, continuations);
+    return withBlockwiseTime(
+      curves,
+      k,
+      expectedBlockwiseCost(params, k, blockTokens, maxBlocks ?? Infinity, continuations),
+    );
   }
   const batches = alignerBatches(aligner, weighting);
   if (batches === undefined) return undefined;
@@ -328,16 +349,8 @@ export function predictAlignerCost(
   return predictBatches(curves, params, batches, scored, lengths);
 }
 
-/** Blockwise decoding's expected compute; each forward pass decodes k rows (engine time per pass as fitted). */
-function predictBlockwise(
-  curves: QualityCurves,
-  aligner: Record<string, unknown>,
-  params: CostParams,
-  lengths: ContinuationLengths,
-): PredictedCost {
-  const k = aligner.k as number;
-  const maxBlocks = (aligner.maxBlocks as number | undefined) ?? Infinity;
-  const cost = expectedBlockwiseCost(params, k, aligner.blockTokens as number, maxBlocks, lengths);
+/** Blockwise decoding's expected compute with its engine time: each forward pass decodes k rows. */
+function withBlockwiseTime(curves: QualityCurves, k: number, cost: Cost): PredictedCost {
   const { millisecondsPerPass, millisecondsPerPassPerCandidate } = curves.timing;
   const milliseconds = cost.forwardPasses * (millisecondsPerPass + millisecondsPerPassPerCandidate * k);
   return { ...cost, milliseconds };

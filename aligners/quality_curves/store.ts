@@ -14,7 +14,9 @@
  *       "timing": { "millisecondsPerPass": 4.1, "millisecondsPerPassPerCandidate": 0.6 },
  *       "weightings": [{ "weights": { "helpfulness": 1 }, "aggregator": "sum", "rMax": 2.4,
  *         "aggregates": [[0.31, -1.2, null, ...], ...],     // per prompt, per response (null: no criterion applied)
- *         "blockwise": [{ "k": 4, "blockTokens": 16, "committedTokens": [[88, 41], ...] }],  // per prompt, per run
+ *         "blockwise": [{ "k": 4, "blockTokens": 16,
+ *           "committedTokens": [[88, 41], ...],                  // per prompt, per run
+ *           "candidateTokens": [[[[16, 16, 9, 16], ...], ...], ...] }],   // per prompt, run, block, candidate
  *         "points": [{ "aligner": "best_of_n", "params": { "n": 4 }, "expectedReward": 0.81,
  *           "batches": [{ "size": 4, "probability": 1 }] }, ...] }, ...]
  *     }
@@ -52,6 +54,8 @@ const blockwiseSchema = z.strictObject({
   blockTokens: z.int().min(1),
   /** Per prompt (as `completionTokens`), per run: completion tokens of the answer committed to. */
   committedTokens: z.array(z.array(z.int().min(0)).min(1)),
+  /** Per prompt, per run, per block, per candidate: tokens generated (blockwise_replay.ts). */
+  candidateTokens: z.array(z.array(z.array(z.array(z.int().min(0)).min(1)).min(1))),
 });
 
 const weightingSchema = z.strictObject({
@@ -87,12 +91,23 @@ export const qualityCurvesSchema = z.strictObject({
   weightings: z.array(weightingSchema).min(1),
 }).superRefine((curves, context) => {
   curves.weightings.forEach(({ blockwise }, w) => {
-    blockwise?.forEach(({ committedTokens }, b) => {
-      if (committedTokens.length === curves.completionTokens.length) return;
+    blockwise?.forEach(({ committedTokens, candidateTokens }, b) => {
+      const path = ["weightings", w, "blockwise", b];
+      if (committedTokens.length !== curves.completionTokens.length) {
+        context.addIssue({
+          code: "custom",
+          path: [...path, "committedTokens"],
+          message: "must have one list of lengths per prompt of completionTokens",
+        });
+      }
+      const bad = candidateTokens.length !== committedTokens.length
+        ? -1
+        : candidateTokens.findIndex((runs, p) => runs.length !== committedTokens[p].length);
+      if (candidateTokens.length === committedTokens.length && bad < 0) return;
       context.addIssue({
         code: "custom",
-        path: ["weightings", w, "blockwise", b, "committedTokens"],
-        message: "must have one list of lengths per prompt of completionTokens",
+        path: [...path, "candidateTokens", ...(bad < 0 ? [] : [bad])],
+        message: "must have one run per run of committedTokens",
       });
     });
   });

@@ -53,19 +53,31 @@ Deno.test("aggregates must match completionTokens response for response", () => 
   );
 });
 
-Deno.test("blockwise committed lengths: one list per prompt of completionTokens", () => {
-  const withBlockwise = (committedTokens: unknown) => ({
+Deno.test("blockwise runs: one list per prompt of completionTokens, one block list per run", () => {
+  const withBlockwise = (committedTokens: unknown, candidateTokens: unknown) => ({
     ...file,
-    weightings: [{ ...file.weightings[0], blockwise: [{ k: 4, blockTokens: 16, committedTokens }] }],
+    weightings: [{
+      ...file.weightings[0],
+      blockwise: [{ k: 2, blockTokens: 4, committedTokens, candidateTokens }],
+    }],
   });
+  const runs = [[[[3, 1]]], [[[4, 4], [4, 1]], [[2, 4]]]];
   assert.equal(parseQualityCurves(file).weightings[0].blockwise, undefined);
   assert.deepEqual(
-    parseQualityCurves(withBlockwise([[3], [8, 2]])).weightings[0].blockwise,
-    [{ k: 4, blockTokens: 16, committedTokens: [[3], [8, 2]] }],
+    parseQualityCurves(withBlockwise([[3], [8, 2]], runs)).weightings[0].blockwise,
+    [{ k: 2, blockTokens: 4, committedTokens: [[3], [8, 2]], candidateTokens: runs }],
   );
   assert.throws(
-    () => parseQualityCurves(withBlockwise([[3]])),
+    () => parseQualityCurves(withBlockwise([[3]], runs.slice(0, 1))),
     /weightings\.0\.blockwise\.0\.committedTokens: must have one list of lengths per prompt/,
   );
-  assert.throws(() => parseQualityCurves(withBlockwise([[3], []])), /committedTokens\.1/);
+  assert.throws(() => parseQualityCurves(withBlockwise([[3], []], runs)), /committedTokens\.1/);
+  assert.throws(
+    () => parseQualityCurves(withBlockwise([[3], [8]], runs)),
+    /blockwise\.0\.candidateTokens\.1: must have one run per run of committedTokens/,
+  );
+  assert.throws(
+    () => parseQualityCurves(withBlockwise([[3], [8, 2]], [[[]], runs[1]])),
+    /candidateTokens\.0\.0/,
+  );
 });
