@@ -7,15 +7,19 @@
  * (a) Length control: criteria r_i = −((|y| − L_i)/L_max)², L = 5 and 30 words, L_max = 40. IAMA: tasks
  *     BoN_4 with r_1 and BoN_4 with r_2 (weighted sum); GRPO: identity on (r_1 + r_2)/2. Evaluated on
  *     held-out prompts: length histogram, bimodality, BoN_N values for N ∈ {1, 2, 4}.
- * (b) Conflicting reward models: helpfulness and harmlessness as z-scores under the starting model; both
- *     methods meta-trained over a grid of weightings (IAMA with BoN_4 tasks, GRPO with identity tasks),
- *     one run each at fixed β, weights kept every 12 steps: each method leaves a ladder of models
- *     ("rungs") at increasing KL, the default model (KL 0) the bottom rung of both. Evaluated for every
- *     rung: KL from the default model, mean helpfulness and harmlessness of plain samples and of BoN_4
- *     answers at each weighting. Compared at matched KL without interpolation (iama_ladder.ts): each IAMA
- *     rung against the GRPO rungs just below and just above its KL, and each GRPO rung against the IAMA
- *     rungs bracketing it, with paired (per-prompt) standard errors and a verdict that assumes only that
- *     a method's value does not decrease with KL.
+ * (b) Conflicting reward models: helpfulness and harmlessness as z-scores under the starting model; the
+ *     methods meta-trained over a grid of weightings: IAMA with BoN_4 tasks, GRPO with identity tasks,
+ *     and "IAMA mix" with the refresh job's default task mix (BoN_4 weight 3 + identity weight 1). One
+ *     run each at fixed β, weights kept every 12 steps: each method leaves a ladder of models ("rungs") at
+ *     increasing KL, the default model (KL 0) the bottom rung of all three. Evaluated for every rung: KL
+ *     from the default model, mean helpfulness and harmlessness of plain samples and of BoN_4 answers at
+ *     each weighting. Compared at matched KL without interpolation (iama_ladder.ts), IAMA against GRPO and
+ *     IAMA mix against GRPO: each rung of one method against the other's rungs just below and just above
+ *     its KL, in both directions, with paired (per-prompt) standard errors, on three metrics: the BoN_4
+ *     mean weighted value, the plain-sample value, and the BoN_4 gain (the first minus the second: what
+ *     best-of-4 adds on top of plain sampling). The verdicts assume only that a method's value does not
+ *     decrease with KL (the two values) or does not increase with KL (the gain: training makes the base
+ *     less diverse, as measured).
  *
  * Checks first: the best-of-N pool estimator against enumeration of all subsets, the bimodality
  * coefficient against closed forms, and the length criteria against the formula.
@@ -43,7 +47,7 @@ import {
 } from "./iama_criteria.ts";
 import { evaluateLengths, evaluateRewards, klFromReference, samplePools } from "./iama_eval.ts";
 import { writeCharts } from "./iama_charts.ts";
-import { compareLadders, LADDER_METRICS, rungOf } from "./iama_ladder.ts";
+import { compareLadders, LADDER_METRICS, METRIC_DIRECTIONS, rungOf } from "./iama_ladder.ts";
 import { printTables } from "./iama_tables.ts";
 import { type RunPlan, trainInPairs } from "./iama_runs.ts";
 import { checkStatistics } from "./iama_stats.ts";
@@ -171,7 +175,10 @@ const lengthShared = { ...shared, learningRate: 5e-5, kl: { kind: "fixed" as con
 // (b): the same fixed β as (a), twice the prompts per step (the BoN first variation is the noisier signal).
 const rewardShared = { ...lengthShared, promptsPerStep: SIZES.rewardPromptsPerStep };
 /** Run name of experiment (b) for a method, e.g. `reward_iama_ladder`. */
-const rewardRun = (method: "iama" | "grpo") => `reward_${method}_ladder`;
+const rewardRun = (method: "iama" | "grpo" | "iama_mix") => `reward_${method}_ladder`;
+// The refresh job's default task mix (trainer/jobs/job_spec.ts DEFAULT_TRAINING): BoN_4 three times as often
+// as plain sampling, so the base is trained for both.
+const bestOfFourAndPlain = [...bestOfFour.map((a) => ({ ...a, weight: 3 })), ...identity];
 const rewardGrid = HELPFULNESS_WEIGHTS.map((w) => ({ helpfulness: w, harmlessness: 1 - w }));
 const lengthRegistry = () =>
   Promise.resolve({ registry: lengthCriteria(), release: () => Promise.resolve() });
@@ -208,15 +215,15 @@ const plans: RunPlan[] = [
     criteria: lengthRegistry,
     prompts: trainingPrompts,
   },
-  // (IAMA, GRPO) trained side by side.
-  ...(["iama", "grpo"] as const).map((method) => ({
+  // (IAMA, GRPO) trained side by side, then IAMA with the refresh job's mix.
+  ...(["iama", "grpo", "iama_mix"] as const).map((method) => ({
     name: rewardRun(method),
     snapshots: SIZES.rewardSnapshots,
     config: {
       ...rewardShared,
       tasks: {
         criterionWeights: { kind: "grid" as const, points: rewardGrid },
-        aligners: method === "iama" ? bestOfFour : identity,
+        aligners: { iama: bestOfFour, grpo: identity, iama_mix: bestOfFourAndPlain }[method],
         tasksPerGroup: 4,
       },
     },
@@ -253,11 +260,10 @@ for (const base of lengthBases) {
   lengthResults[base] = await evaluateLengths(pools, lengthCriteria(), lengthOptions);
   progress(`evaluated ${base}: mean length ${lengthResults[base].meanLength.toFixed(1)} words`);
 }
-const ladders = {
-  iama: SIZES.rewardSnapshots.map((steps) => `${rewardRun("iama")}@${steps}`),
-  grpo: SIZES.rewardSnapshots.map((steps) => `${rewardRun("grpo")}@${steps}`),
-};
-const rewardBases = ["default", ...ladders.iama, ...ladders.grpo];
+const ladderOf = (method: "iama" | "grpo" | "iama_mix") =>
+  SIZES.rewardSnapshots.map((steps) => `${rewardRun(method)}@${steps}`);
+const ladders = { iama: ladderOf("iama"), grpo: ladderOf("grpo"), iama_mix: ladderOf("iama_mix") };
+const rewardBases = ["default", ...ladders.iama, ...ladders.grpo, ...ladders.iama_mix];
 const rewardResults: Record<
   string,
   Awaited<ReturnType<typeof evaluateRewards>> & { kl: Awaited<ReturnType<typeof klFromReference>> }
@@ -284,13 +290,27 @@ await engine.close();
 await rewardModels.release();
 
 // ---- report -----------------------------------------------------------------------------------------
-// Each rung of one ladder against the other ladder's rungs bracketing its KL, in both directions.
+// Each rung of one ladder against the other ladder's rungs bracketing its KL, in both directions: IAMA and
+// IAMA mix each against GRPO.
 const rungs = (bases: string[]) => bases.map((base) => rungOf(base, rewardResults[base]));
 const bottom = rungOf("default", rewardResults.default);
-const ladder = {
-  iama: compareLadders(rungs(ladders.iama), rungs(ladders.grpo), bottom, LADDER_METRICS),
-  grpo: compareLadders(rungs(ladders.grpo), rungs(ladders.iama), bottom, LADDER_METRICS),
-};
+const LABELS = { iama: "IAMA", grpo: "GRPO", iama_mix: "IAMA mix" } as const;
+const comparisons =
+  ([["iama", "grpo"], ["grpo", "iama"], ["iama_mix", "grpo"], ["grpo", "iama_mix"]] as const)
+    .map(([subject, other]) => ({
+      key: `${subject}_vs_${other}`,
+      subject: LABELS[subject],
+      other: LABELS[other],
+      rungs: compareLadders(
+        rungs(ladders[subject]),
+        rungs(ladders[other]),
+        bottom,
+        LADDER_METRICS,
+        METRIC_DIRECTIONS,
+      ),
+    }));
+// Keyed `iama_vs_grpo`, `grpo_vs_iama`, `iama_mix_vs_grpo`, `grpo_vs_iama_mix`.
+const ladder = Object.fromEntries(comparisons.map((c) => [c.key, c.rungs]));
 const settings = {
   quick,
   maxTokens: MAX_TOKENS,
@@ -300,6 +320,8 @@ const settings = {
   lengthRadius: LENGTH_RADIUS,
   helpfulnessWeights: HELPFULNESS_WEIGHTS,
   bestOfN: BON,
+  // How each ladder metric is assumed to move with KL in the bracketing verdicts.
+  ladderMetrics: METRIC_DIRECTIONS,
   sizes: SIZES,
   calibration: calibration.set,
   configs: Object.fromEntries(plans.map((plan) => [plan.name, plan.config])),
@@ -342,14 +364,14 @@ await writeCharts(OUT_DIR, {
   outcomes,
   lengthBases,
   ladders,
-  rewardRuns: { iama: rewardRun("iama"), grpo: rewardRun("grpo") },
+  rewardRuns: { iama: rewardRun("iama"), grpo: rewardRun("grpo"), iama_mix: rewardRun("iama_mix") },
 });
 printTables({
   lengthResults,
   rewardResults,
   lengthBases,
   rewardBases,
-  ladder,
+  comparisons,
   budgets: BUDGETS,
   weights: HELPFULNESS_WEIGHTS,
 });

@@ -4,9 +4,12 @@
  * - `iama_lengths.png`: length histograms (words) of the default, IAMA and GRPO bases on held-out prompts;
  * - `iama_front.png`: helpfulness vs harmlessness of BoN_4 answers over the weightings (a front): the
  *   default model, and a few IAMA rungs of (b)'s ladder each with the GRPO rung nearest its KL;
- * - `iama_front_kl.png`: the BoN_4 mean weighted value and the plain-sample value against measured KL,
- *   every rung of both ladders (a tick per rung; the lines only join rungs in KL order);
- * - `iama_training.png`: mean completion length (a) and rollout KL per token of both ladder runs (b).
+ * - `iama_front_kl.png`: the BoN_4 mean weighted value (dark) and the plain-sample value (light) against
+ *   measured KL, every rung of the three ladders: IAMA blue, GRPO orange, IAMA mix green (a tick per rung;
+ *   the lines only join rungs in KL order);
+ * - `iama_bon_gain.png`: the BoN_4 gain (BoN_4 mean weighted value − plain value) against measured KL,
+ *   the three ladders, the default model as the KL-0 point of each;
+ * - `iama_training.png`: mean completion length (a) and rollout KL per token of the three ladder runs (b).
  *
  * @module
  */
@@ -22,6 +25,11 @@ const BLUE: Rgb = [31, 119, 180];
 const ORANGE: Rgb = [255, 127, 14];
 const GREEN: Rgb = [44, 160, 44];
 const RED: Rgb = [214, 39, 40];
+const PURPLE: Rgb = [148, 103, 189];
+/** Light shades of the ladder colours, for the plain-sample values. */
+const LIGHT_BLUE: Rgb = [140, 190, 225];
+const LIGHT_ORANGE: Rgb = [255, 190, 125];
+const LIGHT_GREEN: Rgb = [150, 215, 140];
 /** Light to dark, for rungs at increasing KL. */
 const BLUES: Rgb[] = [[158, 202, 225], [74, 152, 201], [8, 69, 148]];
 const ORANGES: Rgb[] = [[253, 190, 133], [253, 141, 60], [166, 54, 3]];
@@ -35,14 +43,15 @@ export interface ChartInputs {
   outcomes: Record<string, RunOutcome>;
   lengthBases: string[];
   /** Experiment (b)'s trained rungs of each method ("default" not included). */
-  ladders: { iama: string[]; grpo: string[] };
+  ladders: { iama: string[]; grpo: string[]; iama_mix: string[] };
   /** Experiment (b)'s run of each method (for the training curves). */
-  rewardRuns: { iama: string; grpo: string };
+  rewardRuns: { iama: string; grpo: string; iama_mix: string };
 }
 
-const colourOf = (base: string): Rgb => base.includes("iama") ? BLUE : base.includes("grpo") ? ORANGE : GREY;
+const colourOf = (base: string): Rgb =>
+  base.includes("iama_mix") ? GREEN : base.includes("iama") ? BLUE : base.includes("grpo") ? ORANGE : GREY;
 
-/** Writes the four PNGs into `dir`. */
+/** Writes the five PNGs into `dir`. */
 export async function writeCharts(dir: string, inputs: ChartInputs): Promise<void> {
   const binWidth = 2;
   await writeLineChartPng(join(dir, "iama_lengths.png"), {
@@ -62,12 +71,13 @@ export async function writeCharts(dir: string, inputs: ChartInputs): Promise<voi
     color,
     points: inputs.rewardResults[base].bestOfN.map((c) => [c.harmlessness, c.helpfulness]),
   });
-  const rungs = (method: "iama" | "grpo"): Rung[] =>
+  const rungs = (method: "iama" | "grpo" | "iama_mix"): Rung[] =>
     inputs.ladders[method].map((base) => rungOf(base, inputs.rewardResults[base])).sort((a, b) =>
       a.kl - b.kl
     );
   const iamaRungs = rungs("iama");
   const grpoRungs = rungs("grpo");
+  const mixRungs = rungs("iama_mix");
   const shown = [
     ...new Set(
       Array.from(
@@ -97,16 +107,18 @@ export async function writeCharts(dir: string, inputs: ChartInputs): Promise<voi
     ],
   });
 
-  // Each rung gets a short vertical tick so the measured points stand out from the joins.
-  const allValues = [...iamaRungs, ...grpoRungs].flatMap((
-    r,
-  ) => [r.metrics.bestOfN.value, r.metrics.plain.value]);
-  const tick = 0.015 * Math.max(1e-9, Math.max(...allValues, 0) - Math.min(...allValues, 0));
+  // Each rung gets a short vertical tick (1.5 % of the chart's value range) so the measured points stand
+  // out from the joins.
+  const tickFor = (values: number[]) =>
+    0.015 * Math.max(1e-9, Math.max(...values, 0) - Math.min(...values, 0));
+  const allRungs = [...iamaRungs, ...grpoRungs, ...mixRungs];
+  const valueTick = tickFor(allRungs.flatMap((r) => [r.metrics.bestOfN.value, r.metrics.plain.value]));
   const versusKl = (
     ladder: readonly Rung[],
     name: string,
     color: Rgb,
     value: (r: RewardEvaluation) => number,
+    tick = valueTick,
   ): LineSeries => ({
     name,
     color,
@@ -126,8 +138,26 @@ export async function writeCharts(dir: string, inputs: ChartInputs): Promise<voi
     series: [
       versusKl(iamaRungs, "IAMA BoN_4", BLUE, meanWeightedValue),
       versusKl(grpoRungs, "GRPO BoN_4", ORANGE, meanWeightedValue),
-      versusKl(iamaRungs, "IAMA plain", GREEN, plainValue),
-      versusKl(grpoRungs, "GRPO plain", RED, plainValue),
+      versusKl(mixRungs, "IAMA mix BoN_4", GREEN, meanWeightedValue),
+      versusKl(iamaRungs, "IAMA plain", LIGHT_BLUE, plainValue),
+      versusKl(grpoRungs, "GRPO plain", LIGHT_ORANGE, plainValue),
+      versusKl(mixRungs, "IAMA mix plain", LIGHT_GREEN, plainValue),
+    ],
+  });
+
+  const gain = (r: RewardEvaluation) => meanWeightedValue(r) - plainValue(r);
+  const gainTick = tickFor(
+    [inputs.rewardResults.default, ...allRungs.map((r) => inputs.rewardResults[r.base])].map(gain),
+  );
+  await writeLineChartPng(join(dir, "iama_bon_gain.png"), {
+    title: "(b) BoN_4 gain over plain sampling vs KL (ticks = rungs)",
+    xLabel: "KL(base || default), nats per response",
+    yLabel: "BoN_4 mean weighted value - plain value (z)",
+    height: 560,
+    series: [
+      versusKl(iamaRungs, "IAMA", BLUE, gain, gainTick),
+      versusKl(grpoRungs, "GRPO", ORANGE, gain, gainTick),
+      versusKl(mixRungs, "IAMA mix", GREEN, gain, gainTick),
     ],
   });
 
@@ -140,11 +170,12 @@ export async function writeCharts(dir: string, inputs: ChartInputs): Promise<voi
       points: outcome.log.map((log) => [log.step, log.completionLength.mean]),
     });
   }
-  for (const method of ["iama", "grpo"] as const) {
+  const klColours = { iama: BLUE, grpo: ORANGE, iama_mix: PURPLE }; // green is taken by length_iama
+  for (const method of ["iama", "grpo", "iama_mix"] as const) {
     const outcome = inputs.outcomes[inputs.rewardRuns[method]];
     training.push({
       name: `${outcome.name}: rollout KL per token x 1000`,
-      color: method === "iama" ? BLUE : ORANGE,
+      color: klColours[method],
       points: outcome.log.map((log) => [log.step, log.kl * 1000]),
     });
   }

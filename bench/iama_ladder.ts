@@ -4,14 +4,22 @@
  * Each method trains one run at a fixed β and keeps its weights at several step counts: a ladder of
  * models ("rungs") at increasing KL from the default model, which is the bottom rung (KL 0) of both. A
  * rung of one method (the subject) is compared with the other method's rungs just below (KL ≤ k) and just
- * above (KL ≥ k) its measured KL k, prompt by prompt (paired standard errors). Assuming a method's value
- * does not decrease with KL, the verdict is conservative:
+ * above (KL ≥ k) its measured KL k, prompt by prompt (paired standard errors). Each metric has a
+ * direction: the verdict assumes only that a method's value does not decrease with KL ("increasing", e.g.
+ * the BoN_4 value) or does not increase with KL ("decreasing", e.g. the BoN_4 gain over plain sampling,
+ * which shrinks as training makes the base less diverse). Then the other method's value at the subject's
+ * KL lies between its values at the two brackets, and the verdict is conservative. For an increasing
+ * metric:
  *
  * - "ahead": the subject beats the other method's rung ABOVE its KL by more than 2 standard errors;
  * - "behind": the other method's rung BELOW its KL beats the subject by more than 2 standard errors;
  * - "level": both gaps are within 2 standard errors;
  * - "between": otherwise (not decided), also whenever the other ladder has no rung above;
  * - "inconsistent": "ahead" and "behind" at once (the rung below beats the one above: the assumption fails).
+ *
+ * For a decreasing metric the roles of the rungs swap: "ahead" when the subject beats the rung BELOW by
+ * more than 2 standard errors, "behind" when the rung ABOVE beats the subject by more than 2 standard
+ * errors ("level" and "between" as above; without a rung above, only "ahead" can be decided).
  *
  * Measured KLs are clamped at 0 for the ordering (a KL is never negative; a slightly negative estimate
  * means "no further than the default model").
@@ -37,6 +45,9 @@ export interface Gap {
   standardError: number;
 }
 
+/** How a metric is assumed to move with KL along a method's ladder (never the other way). */
+export type Direction = "increasing" | "decreasing";
+
 /** The subject relative to the other method. */
 export type Verdict = "ahead" | "behind" | "level" | "between" | "inconsistent";
 
@@ -47,7 +58,10 @@ export interface RungComparison {
   klStandardError: number;
   below?: { base: string; kl: number };
   above?: { base: string; kl: number };
-  metrics: Record<string, { value: number; below?: Gap; above?: Gap; verdict: Verdict }>;
+  metrics: Record<
+    string,
+    { value: number; direction: Direction; below?: Gap; above?: Gap; verdict: Verdict }
+  >;
 }
 
 /** Gaps larger than this many standard errors decide a verdict. */
@@ -89,7 +103,8 @@ export function nearestRung(ladder: readonly Rung[], kl: number): Rung | undefin
 }
 
 /**
- * The verdict from the gaps subject − below and subject − above (see the module comment).
+ * The verdict from the gaps subject − below and subject − above, for a metric moving with KL in
+ * `direction` (see the module comment).
  *
  * @example
  * ```ts
@@ -98,11 +113,25 @@ export function nearestRung(ladder: readonly Rung[], kl: number): Rung | undefin
  * assert.equal(verdictOf(gap(3), gap(2.5)), "ahead");
  * assert.equal(verdictOf(gap(1), gap(-1)), "level");
  * assert.equal(verdictOf(gap(1), undefined), "between");
+ * // Decreasing: beating the rung below (whose value is at least the other's at this KL) is decisive.
+ * assert.equal(verdictOf(gap(3), gap(1), DECISIVE_ERRORS, "decreasing"), "ahead");
+ * assert.equal(verdictOf(gap(3), undefined, DECISIVE_ERRORS, "decreasing"), "ahead");
  * ```
  */
-export function verdictOf(below: Gap | undefined, above: Gap | undefined, errors = DECISIVE_ERRORS): Verdict {
-  const ahead = above !== undefined && above.mean > errors * above.standardError;
-  const behind = below !== undefined && below.mean < -errors * below.standardError;
+export function verdictOf(
+  below: Gap | undefined,
+  above: Gap | undefined,
+  errors = DECISIVE_ERRORS,
+  direction: Direction = "increasing",
+): Verdict {
+  const beats = (gap: Gap | undefined) => gap !== undefined && gap.mean > errors * gap.standardError;
+  const beaten = (gap: Gap | undefined) => gap !== undefined && gap.mean < -errors * gap.standardError;
+  // The brackets whose values bound the other method's value at the subject's KL from above ("ahead" if
+  // the subject beats it) and from below ("behind" if it beats the subject): above and below for an
+  // increasing metric, swapped for a decreasing one.
+  const [upper, lower] = direction === "increasing" ? [above, below] : [below, above];
+  const ahead = beats(upper);
+  const behind = beaten(lower);
   if (ahead && behind) return "inconsistent";
   if (ahead) return "ahead";
   if (behind) return "behind";
@@ -123,13 +152,15 @@ function gapTo(subject: Rung, other: Rung, metric: string): Gap {
 
 /**
  * Compares every rung of `subject` with its brackets in `other` ∪ {`bottom`}, on each metric. `bottom`
- * (the default model) counts as KL 0 whatever its measured KL.
+ * (the default model) counts as KL 0 whatever its measured KL. A metric missing from `directions` is
+ * "increasing".
  */
 export function compareLadders(
   subject: readonly Rung[],
   other: readonly Rung[],
   bottom: Rung,
   metrics: readonly string[],
+  directions: Readonly<Record<string, Direction>> = {},
 ): RungComparison[] {
   const otherLadder = [{ ...bottom, kl: 0 }, ...other];
   return subject.map((rung) => {
@@ -138,11 +169,13 @@ export function compareLadders(
     for (const metric of metrics) {
       const gapBelow = below && gapTo(rung, below, metric);
       const gapAbove = above && gapTo(rung, above, metric);
+      const direction = directions[metric] ?? "increasing";
       perMetric[metric] = {
         value: rung.metrics[metric].value,
+        direction,
         below: gapBelow,
         above: gapAbove,
-        verdict: verdictOf(gapBelow, gapAbove),
+        verdict: verdictOf(gapBelow, gapAbove, DECISIVE_ERRORS, direction),
       };
     }
     return {
@@ -177,8 +210,21 @@ export function plainValue(r: RewardEvaluation): number {
   return (r.plain.helpfulness + r.plain.harmlessness) / 2;
 }
 
-/** The two metrics compared: BoN_4 mean weighted value and the plain samples' value. */
-export const LADDER_METRICS = ["bestOfN", "plain"] as const;
+/**
+ * The metrics compared: BoN_4 mean weighted value, the plain samples' value, and the BoN_4 gain (the
+ * first minus the second: what best-of-4 adds on top of plain sampling for that base).
+ */
+export const LADDER_METRICS = ["bestOfN", "plain", "bonGain"] as const;
+
+/**
+ * How each of the {@linkcode LADDER_METRICS} moves with KL along a ladder. Measured: training makes the
+ * base less diverse, so the gain of best-of-4 over plain sampling shrinks.
+ */
+export const METRIC_DIRECTIONS: Readonly<Record<(typeof LADDER_METRICS)[number], Direction>> = {
+  bestOfN: "increasing",
+  plain: "increasing",
+  bonGain: "decreasing",
+};
 
 /** A rung from an evaluated base, with the {@linkcode LADDER_METRICS}. */
 export function rungOf(
@@ -192,6 +238,10 @@ export function rungOf(
     metrics: {
       bestOfN: { value: meanWeightedValue(result), perPrompt: result.perPrompt.bestOfNWeighted },
       plain: { value: plainValue(result), perPrompt: result.perPrompt.plain },
+      bonGain: {
+        value: meanWeightedValue(result) - plainValue(result),
+        perPrompt: result.perPrompt.bestOfNWeighted.map((value, i) => value - result.perPrompt.plain[i]),
+      },
     },
   };
 }

@@ -3,8 +3,10 @@ import {
   bracket,
   compareLadders,
   countVerdicts,
+  DECISIVE_ERRORS,
   type Gap,
   meanWeightedValue,
+  METRIC_DIRECTIONS,
   nearestRung,
   plainValue,
   type Rung,
@@ -73,6 +75,86 @@ Deno.test("verdictOf: 2 standard errors, strict, each side", () => {
   assert.equal(verdictOf(gap(-3), gap(3)), "inconsistent");
 });
 
+Deno.test("verdictOf, decreasing metric: the rung below bounds from above, the rung above from below", () => {
+  const down = (below: Gap | undefined, above: Gap | undefined) =>
+    verdictOf(below, above, DECISIVE_ERRORS, "decreasing");
+  // Beating the rung below (value ≥ the other method's at this KL) decides "ahead", even with no rung above.
+  assert.equal(down(gap(2.01), gap(-1)), "ahead");
+  assert.equal(down(gap(5), gap(-5)), "inconsistent"); // the rung above beats the subject, which beats below
+  assert.equal(down(gap(3), undefined), "ahead");
+  // Losing to the rung above (value ≤ the other's at this KL) decides "behind".
+  assert.equal(down(gap(1), gap(-2.01)), "behind");
+  assert.equal(down(gap(-5), gap(-3)), "behind");
+  // The cases that decide the increasing direction do not decide this one.
+  assert.equal(down(gap(-3), gap(-1)), "between"); // increasing: "behind"
+  assert.equal(down(gap(1), gap(3)), "between"); // increasing: "ahead"
+  assert.equal(down(gap(-3), gap(3)), "between"); // increasing: "inconsistent"
+  assert.equal(verdictOf(gap(-3), gap(3)), "inconsistent");
+  // Exactly 2 se is not decisive; both within: level.
+  assert.equal(down(gap(2), gap(-2)), "level");
+  assert.equal(down(gap(0.5, 0.2), gap(-0.3, 0.2)), "ahead");
+  // No rung above: never "level" nor "behind".
+  assert.equal(down(gap(0), undefined), "between");
+  assert.equal(down(gap(-10), undefined), "between");
+});
+
+Deno.test("compareLadders: a decreasing metric beside an increasing one, by hand", () => {
+  // Three prompts. The other method's values fall with KL on "gain" (3 at KL 0, 2 at KL 1, 1 at KL 2).
+  const two = (base: string, kl: number, m: number[], gain: number[]): Rung => ({
+    base,
+    kl,
+    klStandardError: 0,
+    metrics: {
+      m: { value: m.reduce((a, b) => a + b, 0) / m.length, perPrompt: m },
+      gain: { value: gain.reduce((a, b) => a + b, 0) / gain.length, perPrompt: gain },
+    },
+  });
+  const bottom = two("default", 0, [0, 0, 0], [3, 3, 3]);
+  const other = [two("g@1", 1, [1, 1, 1], [2, 2, 2]), two("g@2", 2, [2, 2, 2], [1, 1, 1])];
+  const subject = [
+    // KL 1.5: gain (3, 3.5, 4) vs g@1 (2): d = (1, 1.5, 2), mean 1.5, se 0.5/√3 ≈ 0.289 → beats the rung
+    // below: "ahead"; on m (1.5, 1.5, 1.5) it is between g@1 (1) and g@2 (2) with se 0: "between".
+    two("i@1", 1.5, [1.5, 1.5, 1.5], [3, 3.5, 4]),
+    // KL 1.5: gain (0, 0.5, 1) vs g@2 (1): d = (−1, −0.5, 0), mean −0.5, se 0.289 → within; vs g@1 (2):
+    // d = (−2, −1.5, −1), mean −1.5 → losing to the rung below decides nothing here: "between". On m
+    // (3, 3, 3) it beats g@2 by 1 with se 0: "ahead".
+    two("i@2", 1.5, [3, 3, 3], [0, 0.5, 1]),
+    // KL 0.5: gain (0, 1, 2) vs g@1 (2): d = (−2, −1, 0), mean −1, se 1/√3 ≈ 0.577 → −1 > −1.155: within;
+    // vs default (3): d = (−3, −2, −1), mean −2, se 0.577 → beaten by the rung below only: "between".
+    two("i@3", 0.5, [0.5, 0.5, 0.5], [0, 1, 2]),
+    // KL 0.5: gain (0.5, 0.6, 0.7) vs g@1 (2): mean −1.4, se 0.1/√3 ≈ 0.058: the rung above beats it →
+    // "behind".
+    two("i@4", 0.5, [0.5, 0.5, 0.5], [0.5, 0.6, 0.7]),
+    // KL 3, beyond g@2: gain (1, 1.2, 1.4) vs g@2: mean 0.2, se 0.2/√3 ≈ 0.115 → within, no rung above:
+    // "between"; (2, 2, 2) would be "ahead" (beats the rung below by 1, se 0).
+    two("i@5", 3, [2, 2, 2], [1, 1.2, 1.4]),
+    two("i@6", 3, [2, 2, 2], [2, 2, 2]),
+  ];
+  const compared = compareLadders(subject, other, bottom, ["m", "gain"], { gain: "decreasing" });
+  const verdicts = (metric: string) => compared.map((c) => c.metrics[metric].verdict);
+  assert.deepEqual(verdicts("gain"), ["ahead", "between", "between", "behind", "between", "ahead"]);
+  assert.deepEqual(verdicts("m"), ["between", "ahead", "between", "between", "between", "between"]);
+  assert.deepEqual(compared.map((c) => c.metrics.gain.direction), Array(6).fill("decreasing"));
+  assert.equal(compared[0].metrics.m.direction, "increasing");
+  close(compared[0].metrics.gain.below?.mean, 1.5);
+  close(compared[0].metrics.gain.below?.standardError, 0.5 / Math.sqrt(3));
+  close(compared[1].metrics.gain.below?.mean, -1.5);
+  close(compared[1].metrics.gain.above?.mean, -0.5);
+  close(compared[2].metrics.gain.below?.mean, -2);
+  close(compared[2].metrics.gain.below?.standardError, 1 / Math.sqrt(3));
+  close(compared[3].metrics.gain.above?.mean, -1.4);
+  close(compared[3].metrics.gain.above?.standardError, 0.1 / Math.sqrt(3));
+  assert.equal(compared[4].above, undefined);
+  close(compared[4].metrics.gain.below?.mean, 0.2);
+  assert.deepEqual(countVerdicts(compared, "gain"), {
+    ahead: 2,
+    level: 0,
+    between: 3,
+    behind: 1,
+    inconsistent: 0,
+  });
+});
+
 Deno.test("compareLadders: brackets, paired gaps and verdicts by hand", () => {
   // Four prompts. d = (1, 2, 3, 4) has mean 2.5 and standard error √(5/3)/2 ≈ 0.645.
   const bottom = rung("default", 0.03, [0, 0, 0, 0]); // measured 0.03, counted as 0
@@ -130,7 +212,7 @@ Deno.test("compareLadders: the symmetric direction finds 'behind'", () => {
   assert.equal(g.metrics.m.verdict, "behind");
 });
 
-Deno.test("rungOf: the two metrics of an evaluated base", () => {
+Deno.test("rungOf: the three metrics of an evaluated base", () => {
   const evaluation = {
     plain: { helpfulness: 0.2, harmlessness: -0.4 },
     bestOfN: [
@@ -146,6 +228,11 @@ Deno.test("rungOf: the two metrics of an evaluated base", () => {
   const r = rungOf("x@1", evaluation);
   assert.deepEqual(r.metrics.plain.perPrompt, [0.1, -0.3]);
   close(r.metrics.bestOfN.value, 3);
+  // BoN_4 gain: 3 − (−0.1) = 3.1; per prompt 3 − 0.1 and 3 − (−0.3).
+  close(r.metrics.bonGain.value, 3.1);
+  close(r.metrics.bonGain.perPrompt[0], 2.9);
+  close(r.metrics.bonGain.perPrompt[1], 3.3);
+  assert.deepEqual(METRIC_DIRECTIONS, { bestOfN: "increasing", plain: "increasing", bonGain: "decreasing" });
   assert.equal(r.kl, 0.7);
   assert.equal(r.klStandardError, 0.05);
 });

@@ -11,6 +11,7 @@ import {
   type Gap,
   LADDER_METRICS,
   meanWeightedValue,
+  METRIC_DIRECTIONS,
   plainValue,
   type RungComparison,
   type Verdict,
@@ -21,12 +22,19 @@ export interface TableInputs {
   lengthResults: Record<string, LengthEvaluation & { kl?: KlEstimate }>;
   rewardResults: Record<string, RewardEvaluation & { kl: KlEstimate }>;
   lengthBases: string[];
-  /** "default" and every rung of both ladders (the table sorts them by KL). */
+  /** "default" and every rung of every ladder (the table sorts them by KL). */
   rewardBases: string[];
-  /** Each IAMA rung bracketed by GRPO rungs, and each GRPO rung bracketed by IAMA rungs. */
-  ladder: { iama: RungComparison[]; grpo: RungComparison[] };
+  /** Bracketing comparisons: each `subject` rung against the `other` method's rungs (display names). */
+  comparisons: LadderComparison[];
   budgets: number[];
   weights: number[];
+}
+
+/** Each rung of the subject method's ladder bracketed by the other method's rungs. */
+export interface LadderComparison {
+  subject: string;
+  other: string;
+  rungs: RungComparison[];
 }
 
 const fixed = (value: number | undefined, digits = 3) =>
@@ -86,7 +94,8 @@ export function renderTables(inputs: TableInputs): string {
   ));
   parts.push(
     "\n### (b) Every rung in KL order: KL, plain samples, BoN_4 answers at each weighting " +
-      "w·help + (1 − w)·harm (helpfulness / harmlessness, z-scores under the default model)\n",
+      "w·help + (1 − w)·harm (helpfulness / harmlessness, z-scores under the default model), their mean, and " +
+      "the BoN_4 gain = BoN_4 mean weighted value − plain mean\n",
   );
   const byKl = [...inputs.rewardBases].sort((a, b) =>
     rewardResults[a].kl.perSequence - rewardResults[b].kl.perSequence
@@ -100,6 +109,7 @@ export function renderTables(inputs: TableInputs): string {
       "plain mean",
       ...weights.map((w) => `BoN_4 w = ${w}`),
       "BoN_4 mean weighted value",
+      "BoN_4 gain",
     ],
     byKl.map((base) => {
       const r = rewardResults[base];
@@ -111,40 +121,48 @@ export function renderTables(inputs: TableInputs): string {
         fixed(plainValue(r)),
         ...r.bestOfN.map((c) => `${fixed(c.helpfulness, 2)} / ${fixed(c.harmlessness, 2)}`),
         fixed(meanWeightedValue(r)),
+        fixed(meanWeightedValue(r) - plainValue(r)),
       ];
     }),
   ));
-  const methods = [
-    { subject: "IAMA", other: "GRPO", comparisons: inputs.ladder.iama },
-    { subject: "GRPO", other: "IAMA", comparisons: inputs.ladder.grpo },
-  ];
-  for (const { subject, other, comparisons } of methods) {
-    parts.push(
-      `\n### (b) Each ${subject} rung against the ${other} rungs just below and just above its KL: ` +
-        `${subject} − ${other}, ± paired standard error (verdicts at ${DECISIVE_ERRORS} se)\n`,
-    );
-    parts.push(bracketTable(subject, other, comparisons));
+  // One table per comparison and metric (all three metrics side by side would be 16 columns wide).
+  for (const { subject, other, rungs } of inputs.comparisons) {
+    for (const metric of LADDER_METRICS) {
+      parts.push(
+        `\n### (b) ${METRIC_LABELS[metric]}, ${METRIC_DIRECTIONS[metric]} with KL: each ${subject} rung ` +
+          `against the ${other} rungs just below and just above its KL: ${subject} − ${other}, ± paired ` +
+          `standard error (verdicts at ${DECISIVE_ERRORS} se)\n`,
+      );
+      parts.push(bracketTable(subject, other, rungs, metric));
+    }
   }
   parts.push(
-    `\nVerdicts, assuming a method's value does not decrease with KL: "X ahead" = X beats the other ` +
-      `method's rung above its KL by > ${DECISIVE_ERRORS} se (or the rung below beats it, for the other ` +
-      `method); "level" = both gaps within ${DECISIVE_ERRORS} se; "between" = not decided (without a ` +
-      `rung above, only the other method being ahead can be decided); "inconsistent" = both, i.e. the rung below beats the one above. ` +
-      `Brackets use measured KL with negative estimates counted as 0; "default" is KL 0 in both ladders.\n`,
+    `\nVerdicts, assuming a method's value does not decrease with KL ("increasing" metrics): "X ahead" = X ` +
+      `beats the other method's rung above its KL by > ${DECISIVE_ERRORS} se (or the rung below beats it, ` +
+      `for the other method); for "decreasing" metrics (the value does not increase with KL) the rungs swap ` +
+      `roles: X beats the rung below, or the rung above beats X. "level" = both gaps within ` +
+      `${DECISIVE_ERRORS} se; "between" = not decided (without a rung above, only one side can be decided); ` +
+      `"inconsistent" = both, i.e. the brackets contradict the assumed direction. ` +
+      `Brackets use measured KL with negative estimates counted as 0; "default" is KL 0 in every ladder.\n`,
   );
-  for (const { subject, other, comparisons } of methods) {
-    const counts = LADDER_METRICS.map((metric) => {
-      const count = countVerdicts(comparisons, metric);
-      const order: Verdict[] = ["ahead", "level", "between", "behind", "inconsistent"];
-      return `${METRIC_LABELS[metric]}: ` +
-        order.map((v) => `${verdictText(v, subject, other)} ${count[v]}`).join(", ");
-    });
-    parts.push(`- ${comparisons.length} ${subject} rungs against ${other} brackets — ${counts.join("; ")}`);
+  const order: Verdict[] = ["ahead", "level", "between", "behind", "inconsistent"];
+  for (const { subject, other, rungs } of inputs.comparisons) {
+    for (const metric of LADDER_METRICS) {
+      const count = countVerdicts(rungs, metric);
+      parts.push(
+        `- ${rungs.length} ${subject} rungs against ${other} brackets, ${METRIC_LABELS[metric]}: ` +
+          order.map((v) => `${verdictText(v, subject, other)} ${count[v]}`).join(", "),
+      );
+    }
   }
   return parts.join("\n");
 }
 
-const METRIC_LABELS: Record<string, string> = { bestOfN: "BoN_4 mean weighted", plain: "plain" };
+const METRIC_LABELS: Record<string, string> = {
+  bestOfN: "BoN_4 mean weighted value",
+  plain: "plain value",
+  bonGain: "BoN_4 gain (BoN_4 − plain)",
+};
 
 function verdictText(verdict: Verdict, subject: string, other: string): string {
   switch (verdict) {
@@ -159,7 +177,12 @@ function verdictText(verdict: Verdict, subject: string, other: string): string {
   }
 }
 
-function bracketTable(subject: string, other: string, comparisons: readonly RungComparison[]): string {
+function bracketTable(
+  subject: string,
+  other: string,
+  comparisons: readonly RungComparison[],
+  metric: string,
+): string {
   const gapText = (gap: Gap | undefined) =>
     gap ? `${fixed(gap.mean)} ± ${fixed(gap.standardError)} (${other} ${fixed(gap.otherValue)})` : "–";
   const rungText = (rung: { base: string; kl: number } | undefined) =>
@@ -170,22 +193,20 @@ function bracketTable(subject: string, other: string, comparisons: readonly Rung
       "KL ± se",
       `${other} below (KL)`,
       `${other} above (KL)`,
-      ...LADDER_METRICS.flatMap((metric) => [
-        `${METRIC_LABELS[metric]} ${subject}`,
-        "− below",
-        "− above",
-        "verdict",
-      ]),
+      subject,
+      "− below",
+      "− above",
+      "verdict",
     ],
     comparisons.map((c) => [
       c.base,
       `${fixed(c.kl)} ± ${fixed(c.klStandardError)}`,
       rungText(c.below),
       rungText(c.above),
-      ...LADDER_METRICS.flatMap((metric) => {
-        const m = c.metrics[metric];
-        return [fixed(m.value), gapText(m.below), gapText(m.above), verdictText(m.verdict, subject, other)];
-      }),
+      fixed(c.metrics[metric].value),
+      gapText(c.metrics[metric].below),
+      gapText(c.metrics[metric].above),
+      verdictText(c.metrics[metric].verdict, subject, other),
     ]),
   );
 }
