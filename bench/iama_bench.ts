@@ -24,7 +24,7 @@
  * Checks first: the best-of-N pool estimator against enumeration of all subsets, the bimodality
  * coefficient against closed forms, and the length criteria against the formula.
  *
- *     deno run --allow-all bench/iama_bench.ts                # full (hours on 2 shared cores)
+ *     deno run --allow-all bench/iama_bench.ts                # full (about an hour on 2 cores)
  *     deno run --allow-all bench/iama_bench.ts --train-only   # train (or find) the weights, then stop
  *     deno run --allow-all bench/iama_bench.ts --quick        # smoke test (≈ 1 min), writes under /tmp only
  *
