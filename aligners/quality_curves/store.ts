@@ -70,6 +70,21 @@ const weightingSchema = z.strictObject({
   points: z.array(pointSchema).min(1),
 });
 
+type Path = (string | number)[];
+
+/**
+ * Where `rows` does not have one row per row of `reference`, each as long: [] for the row count, [p] for
+ * row p; undefined when it fits.
+ */
+function misfit(
+  rows: readonly { length: number }[],
+  reference: readonly { length: number }[],
+): number[] | undefined {
+  if (rows.length !== reference.length) return [];
+  const p = rows.findIndex((row, i) => row.length !== reference[i].length);
+  return p < 0 ? undefined : [p];
+}
+
 /** Schema of a stored quality-curves file. */
 export const qualityCurvesSchema = z.strictObject({
   modelVersion: z.string().min(1),
@@ -90,7 +105,24 @@ export const qualityCurvesSchema = z.strictObject({
   }),
   weightings: z.array(weightingSchema).min(1),
 }).superRefine((curves, context) => {
-  curves.weightings.forEach(({ blockwise }, w) => {
+  const check = (
+    rows: readonly { length: number }[],
+    reference: readonly { length: number }[],
+    path: Path,
+    message: string,
+  ) => {
+    const at = misfit(rows, reference);
+    if (at !== undefined) context.addIssue({ code: "custom", path: [...path, ...at], message });
+  };
+  curves.weightings.forEach(({ aggregates, blockwise }, w) => {
+    if (aggregates !== undefined) {
+      check(
+        aggregates,
+        curves.completionTokens,
+        ["weightings", w, "aggregates"],
+        "must have one aggregate per response of completionTokens",
+      );
+    }
     blockwise?.forEach(({ committedTokens, candidateTokens }, b) => {
       const path = ["weightings", w, "blockwise", b];
       if (committedTokens.length !== curves.completionTokens.length) {
@@ -100,28 +132,12 @@ export const qualityCurvesSchema = z.strictObject({
           message: "must have one list of lengths per prompt of completionTokens",
         });
       }
-      const bad = candidateTokens.length !== committedTokens.length
-        ? -1
-        : candidateTokens.findIndex((runs, p) => runs.length !== committedTokens[p].length);
-      if (candidateTokens.length === committedTokens.length && bad < 0) return;
-      context.addIssue({
-        code: "custom",
-        path: [...path, "candidateTokens", ...(bad < 0 ? [] : [bad])],
-        message: "must have one run per run of committedTokens",
-      });
-    });
-  });
-  curves.weightings.forEach(({ aggregates }, w) => {
-    const lengths = curves.completionTokens;
-    if (aggregates === undefined) return;
-    const bad = aggregates.length !== lengths.length
-      ? -1
-      : aggregates.findIndex((perPrompt, p) => perPrompt.length !== lengths[p].length);
-    if (aggregates.length === lengths.length && bad < 0) return;
-    context.addIssue({
-      code: "custom",
-      path: ["weightings", w, "aggregates", ...(bad < 0 ? [] : [bad])],
-      message: "must have one aggregate per response of completionTokens",
+      check(
+        candidateTokens,
+        committedTokens,
+        [...path, "candidateTokens"],
+        "must have one run per run of committedTokens",
+      );
     });
   });
 });
