@@ -10,9 +10,10 @@
  * Exact for a request that runs alone and generates `maxTokens` per candidate; an upper bound on tokens
  * when candidates stop early. (While other requests decode, the scheduler prefills a long prompt in
  * chunks of `prefillChunkTokens` to bound their latency; those extra passes are shared with the other
- * requests' decoding and are not predicted here.) {@link expectedCost} is the same accounting with the expected completion
- * lengths measured for the serving model (aligners/quality_curves), which is what the planner and the
- * receipts' predictions use, and {@link expectedBlockwiseCost} its form for blockwise decoding.
+ * requests' decoding and are not predicted here.) {@link expectedCost} is the same accounting with the
+ * expected completion lengths measured for the serving model (aligners/quality_curves), which is what the
+ * planner and the receipts' predictions use, and {@link expectedBlockwiseCost} its form for blockwise
+ * decoding.
  *
  * @module
  */

@@ -54,8 +54,9 @@ export interface MeasuredBlockwise {
  *
  * @example
  * ```ts ignore
- * const { committedTokens, candidateTokens } = await measureBlockwise({ engine, model: "default", registry, calibrator, prompts,
- *   sampling, weights: { helpfulness: 1 }, measurement: { k: 4, blockTokens: 16, runsPerPrompt: 2 }, seed: 1 });
+ * const { committedTokens, candidateTokens } = await measureBlockwise({ engine, model: "default", registry,
+ *   calibrator, prompts, sampling, weights: { helpfulness: 1 },
+ *   measurement: { k: 4, blockTokens: 16, runsPerPrompt: 2 }, seed: 1 });
  * ```
  */
 export async function measureBlockwise(options: MeasureBlockwiseOptions): Promise<MeasuredBlockwise> {
