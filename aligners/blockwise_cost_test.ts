@@ -141,11 +141,12 @@ Deno.test("expected blockwise compute equals brute-force enumeration of the proc
       maxBlocks: Infinity,
       params: { promptTokens: 5, maxTokens: 9, criteriaCount: 2 },
     },
+    // Four candidates, max_tokens not a multiple of the block.
     {
-      k: 2,
-      blockTokens: 2,
+      k: 4,
+      blockTokens: 3,
       maxBlocks: Infinity,
-      params: { promptTokens: 3, maxTokens: 8, criteriaCount: 1 },
+      params: { promptTokens: 2, maxTokens: 8, criteriaCount: 1 },
     },
     { k: 2, blockTokens: 3, maxBlocks: 2, params: { promptTokens: 4, maxTokens: 9, criteriaCount: 1 } },
     {
@@ -212,9 +213,9 @@ Deno.test("a committed-length law of its own: brute force, and the unbiased case
     { k: 3, blockTokens: 3, maxBlocks: 2, params: { promptTokens: 5, maxTokens: 9, criteriaCount: 2 } },
     {
       k: 2,
-      blockTokens: 2,
+      blockTokens: 4,
       maxBlocks: Infinity,
-      params: { promptTokens: 3, maxTokens: 8, criteriaCount: 1 },
+      params: { promptTokens: 6, maxTokens: 10, criteriaCount: 3 },
     },
   ];
   for (const process of cases) {
