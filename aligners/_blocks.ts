@@ -1,6 +1,6 @@
 /**
- * What blockwise aligners (blockwise decoding, pruned best-of-N) share: decoding an answer made of
- * several engine requests' tokens, and scoring a mix of finished and unfinished candidates.
+ * What blockwise aligners (blockwise decoding, pruned best-of-N) share: requesting a block, decoding an
+ * answer made of several engine requests' tokens, and scoring a mix of finished and unfinished candidates.
  *
  * Scoring rule: a candidate whose text is final (it stopped, or reached max_tokens) is scored by every
  * criterion; an unfinished one with `partial: true`, where criteria without partial support answer NaN
@@ -13,6 +13,7 @@ import { candidateBreakdown, type CriterionRegistry } from "./criteria/mod.ts";
 import type { AlignmentTask, ReceiptCriterion } from "./aligner.ts";
 import { StopStringFilter } from "../models/engine/stop_strings.ts";
 import type { GenerationEngine } from "../models/engine/types.ts";
+import { type CandidateBatch, requestCandidates } from "./candidates.ts";
 import { scoreTask } from "./score.ts";
 
 /**
@@ -115,6 +116,41 @@ export async function scoreBlock(
     aggregator: any.aggregator,
     calibrationVersion: any.calibrationVersion,
   };
+}
+
+/** One block's continuation request: which candidates, after how many committed tokens. */
+export interface BlockRequest {
+  /** The prompt followed by the `done` tokens already generated for these candidates. */
+  promptIds: number[];
+  n: number;
+  done: number;
+  /** Random stream of the first candidate (default 0); candidate j draws from stream firstStream + j. */
+  firstStream?: number;
+}
+
+/**
+ * Requests the next block: at most `blockTokens` (and no further than `limit` in all), on the run's
+ * one engine seed, resuming the candidates' random streams after `done` tokens.
+ */
+export function requestBlock(
+  engine: GenerationEngine,
+  task: AlignmentTask,
+  block: BlockRequest,
+  shape: { seed: number; blockTokens: number; limit: number },
+  signal?: AbortSignal,
+): Promise<CandidateBatch> {
+  return requestCandidates(engine, {
+    model: task.model,
+    promptIds: block.promptIds,
+    n: block.n,
+    sampling: {
+      ...task.sampling,
+      maxTokens: Math.min(shape.blockTokens, shape.limit - block.done),
+      seed: shape.seed,
+    },
+    resumeTokens: block.done,
+    ...(block.firstStream === undefined ? {} : { firstStream: block.firstStream }),
+  }, signal);
 }
 
 /** Checks a block length: an integer ≥ 1. */

@@ -19,11 +19,18 @@
 import type { FinishReason, GeneratedToken } from "../models/engine/types.ts";
 import { StopStringFilter } from "../models/engine/stop_strings.ts";
 import type { Aligner, AlignerContext, AlignerResult, AlignmentTask, Cost, CostParams } from "./aligner.ts";
-import { batchSeed, type CandidateBatch, requestCandidates } from "./candidates.ts";
+import { batchSeed, type CandidateBatch } from "./candidates.ts";
 import { argmaxIndex } from "./choice.ts";
 import { batchCost } from "./cost.ts";
 import { alignerResult } from "./receipt.ts";
-import { type BlockScores, checkBlockTokens, decodeAnswer, scoreBlock, settledText } from "./_blocks.ts";
+import {
+  type BlockScores,
+  checkBlockTokens,
+  decodeAnswer,
+  requestBlock,
+  scoreBlock,
+  settledText,
+} from "./_blocks.ts";
 import { checkCount } from "./_one_batch.ts";
 
 /** `k` when a request leaves it out (and the configuration calibration measures). */
@@ -129,13 +136,17 @@ async function runBlockwise(
   let scores: BlockScores;
   let finishReason: FinishReason;
   for (;;) {
-    const batch = await requestCandidates(engine, {
-      model: task.model,
-      promptIds: [...task.promptIds, ...tokens.map((token) => token.tokenId)],
-      n: k,
-      sampling: { ...task.sampling, maxTokens: Math.min(blockTokens, limit - tokens.length), seed },
-      resumeTokens: tokens.length,
-    }, signal);
+    const batch = await requestBlock(
+      engine,
+      task,
+      {
+        promptIds: [...task.promptIds, ...tokens.map((token) => token.tokenId)],
+        n: k,
+        done: tokens.length,
+      },
+      { seed, blockTokens, limit },
+      signal,
+    );
     batches.push(batch);
     const prefixIds = tokens.map((token) => token.tokenId);
     const joined = await Promise.all(

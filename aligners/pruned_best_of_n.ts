@@ -14,11 +14,11 @@
  */
 import type { ComputeSpent, FinishReason, GeneratedToken } from "../models/engine/types.ts";
 import type { Aligner, AlignerContext, AlignerResult, AlignmentTask, Cost, CostParams } from "./aligner.ts";
-import { batchSeed, type Candidate, type CandidateBatch, requestCandidates } from "./candidates.ts";
+import { batchSeed, type Candidate, type CandidateBatch } from "./candidates.ts";
 import { argmaxIndex } from "./choice.ts";
 import { batchCost } from "./cost.ts";
 import { alignerResult, sumCompute } from "./receipt.ts";
-import { type BlockScores, checkBlockTokens, decodeAnswer, scoreBlock } from "./_blocks.ts";
+import { type BlockScores, checkBlockTokens, decodeAnswer, requestBlock, scoreBlock } from "./_blocks.ts";
 import { checkCount } from "./_one_batch.ts";
 import type { ReceiptCriterion } from "./aligner.ts";
 
@@ -124,13 +124,10 @@ async function runPruned(
   let lastScores: BlockScores | undefined;
   const request = (promptIds: number[], count: number, done: number, firstStream: number) => {
     requests++;
-    return requestCandidates(engine, {
-      model: task.model,
-      promptIds,
-      n: count,
-      sampling: { ...task.sampling, maxTokens: Math.min(blockTokens, limit - done), seed },
-      resumeTokens: done,
-      firstStream,
+    return requestBlock(engine, task, { promptIds, n: count, done, firstStream }, {
+      seed,
+      blockTokens,
+      limit,
     }, signal);
   };
   for (let block = 0; tracks.some((t) => t.alive && !t.final); block++) {
