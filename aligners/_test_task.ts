@@ -9,6 +9,13 @@ import type { SamplingParams } from "../models/engine/types.ts";
 import { Calibrator, type CriteriaWeights } from "./criteria/mod.ts";
 import type { AlignmentTask } from "./aligner.ts";
 
+/** FNV-1a 32-bit of the UTF-16 code units, scaled to [0, 1): test criteria whose scores vary with the text. */
+export function textHash(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash / 2 ** 32;
+}
+
 /** The prompt every aligner test continues. */
 export const TEST_PROMPT = "A small model writes short answers";
 

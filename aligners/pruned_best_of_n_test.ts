@@ -7,16 +7,9 @@ import assert from "node:assert/strict";
 import { withTestEngine } from "../models/engine/_test_model.ts";
 import type { GenerationEngine } from "../models/engine/types.ts";
 import { Rng } from "../models/random.ts";
-import { alignerTestModel, taskFactory } from "./_test_task.ts";
+import { alignerTestModel, taskFactory, textHash } from "./_test_task.ts";
 import { type Criterion, CriterionRegistry } from "./criteria/mod.ts";
 import { createBestOfN, createPrunedBestOfN, generateCandidates } from "./mod.ts";
-
-/** FNV-1a 32-bit of the UTF-16 code units, scaled to [0, 1). */
-function textHash(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return hash / 2 ** 32;
-}
 
 const PREFIX = 2;
 /** Scores the first two characters: once a text has them, its partial score is its final score. */

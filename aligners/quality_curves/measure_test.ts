@@ -16,6 +16,7 @@ import {
   loadCalibration,
   saveCalibration,
 } from "../criteria/mod.ts";
+import { textHash } from "../_test_task.ts";
 import { loadQualityCurves, measureBlockwise, measureQualityCurves, saveQualityCurves } from "./mod.ts";
 
 /** FNV-1a 32-bit of the text, in [0, 1): a criterion whose scores vary from candidate to candidate. */
@@ -24,12 +25,7 @@ const hashCriterion: Criterion = {
   description: "test: FNV-1a hash of the text",
   kind: "verifiable",
   supportsPartial: false,
-  score: (_prompt, candidates) =>
-    Promise.resolve(Float64Array.from(candidates, (text) => {
-      let hash = 0x811c9dc5;
-      for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
-      return hash / 2 ** 32;
-    })),
+  score: (_prompt, candidates) => Promise.resolve(Float64Array.from(candidates, textHash)),
 };
 
 Deno.test("measureQualityCurves: calibration and best-of-N curves equal an independent recomputation", async () => {
