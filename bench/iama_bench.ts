@@ -35,21 +35,27 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createEngine } from "../models/engine/mod.ts";
 import { writeFileAtomic } from "../models/io/atomic_write.ts";
-import { generateDialogues, heldOutPrompts } from "../trainer/corpus/mod.ts";
-import type { GrpoConfigInput } from "../trainer/grpo/mod.ts";
-import {
-  LENGTH_CRITERIA,
-  LENGTH_SCALE,
-  LENGTH_TARGETS,
-  lengthCriteria,
-  rewardModelCalibration,
-  rewardModelCriteria,
-} from "./iama_criteria.ts";
+import { LENGTH_CRITERIA, LENGTH_SCALE, LENGTH_TARGETS, lengthCriteria } from "./iama_criteria.ts";
 import { evaluateLengths, evaluateRewards, klFromReference, samplePools } from "./iama_eval.ts";
 import { writeCharts } from "./iama_charts.ts";
 import { compareLadders, LADDER_METRICS, METRIC_DIRECTIONS, rungOf } from "./iama_ladder.ts";
 import { printTables } from "./iama_tables.ts";
 import { type RunPlan, trainInPairs } from "./iama_runs.ts";
+import {
+  BEST_OF_FOUR,
+  BON,
+  calibratedRewardModels,
+  DEFAULT_MODEL,
+  HELPFULNESS_WEIGHTS,
+  iamaPrompts,
+  IDENTITY,
+  MAX_TOKENS,
+  type RewardMethod,
+  rewardTasks,
+  SEED,
+  SHARED_TRAINING,
+  trainingRewardModels,
+} from "./iama_setup.ts";
 import { checkStatistics } from "./iama_stats.ts";
 
 const { values: args } = parseArgs({
@@ -85,14 +91,9 @@ const SIZES = quick
     klSamples: 8,
     calibrationPrompts: 32,
   };
-const DEFAULT_MODEL = "models/default";
 const WORK_ROOT = quick ? "/tmp/iama_quick" : ".cache/iama";
 const OUT_DIR = quick ? "/tmp/iama_quick/out" : "docs";
-const MAX_TOKENS = 48;
 const BUDGETS = [1, 2, 4];
-const BON = 4;
-const SEED = 7;
-const HELPFULNESS_WEIGHTS = [0, 0.25, 0.5, 0.75, 1];
 const LENGTH_RADIUS = 5; // words either side of a target counted as "near" it
 const HISTOGRAM = { binWidth: 2, bins: 26 }; // 0..50 words, the last bin takes the rest
 
@@ -112,47 +113,10 @@ checkStatistics();
 }
 progress("checks passed: BoN pool estimator = subset enumeration, bimodality closed forms, length formula");
 
-// ---- prompts ----------------------------------------------------------------------------------------
-const dialogues = generateDialogues({ seed: 20261130, count: 3000 });
-const unique = (prompts: string[]) => [...new Set(prompts)];
-const trainingPrompts = unique(dialogues.map((d) => d.prompt));
-// Experiment (b) trains on risky and safe prompts in equal shares: the reward models conflict on risky ones.
-const riskyTraining = unique(dialogues.filter((d) => d.risky).map((d) => d.prompt));
-const safeTraining = unique(dialogues.filter((d) => !d.risky).map((d) => d.prompt));
-const balancedTraining = riskyTraining.flatMap((p, i) =>
-  i < safeTraining.length ? [p, safeTraining[i]] : [p]
-);
-const heldOut = heldOutPrompts();
-const spread = <T>(items: readonly T[], count: number) =>
-  Array.from(
-    { length: Math.min(count, items.length) },
-    (_, i) => items[Math.floor(i * items.length / count)],
-  );
-const lengthEvalPrompts = spread(heldOut, SIZES.evalPrompts).map((p) => p.prompt);
-const rewardEvalPrompts = [
-  ...spread(heldOut.filter((p) => p.risky), SIZES.evalPrompts / 2),
-  ...spread(heldOut.filter((p) => !p.risky), SIZES.evalPrompts / 2),
-].map((p) => p.prompt);
-const klPrompts = spread(rewardEvalPrompts, SIZES.klPrompts);
-
-// ---- calibration of the reward models under the starting model --------------------------------------
-const evalEngine = await createEngine({ models: [{ name: "default", path: DEFAULT_MODEL }], threads: 2 });
-const rewardModels = await rewardModelCriteria(DEFAULT_MODEL, 2);
-const calibrationPool = await samplePools(
-  evalEngine,
-  "default",
-  spread(balancedTraining, SIZES.calibrationPrompts),
-  8,
-  MAX_TOKENS,
-  SEED + 100,
-);
-const calibration = await rewardModelCalibration(
-  rewardModels.registry,
-  calibrationPool.prompts.flatMap((prompt, i) =>
-    calibrationPool.responses[i].map((response) => ({ prompt, response }))
-  ),
-);
-await evalEngine.close();
+// ---- prompts and the reward models' calibration under the starting model ------------------------------
+const prompts = iamaPrompts(SIZES);
+const rewardModels = await calibratedRewardModels(prompts, SIZES.calibrationPrompts);
+const calibration = { set: rewardModels.set, calibrator: rewardModels.calibrator };
 progress(
   `calibrated: ${
     JSON.stringify(calibration.set.criteria, ["mean", "std", "samples", "helpfulness", "harmlessness"])
@@ -160,29 +124,12 @@ progress(
 );
 
 // ---- training ---------------------------------------------------------------------------------------
-const shared = {
-  promptsPerStep: 4,
-  groupSize: 8,
-  maxTokens: MAX_TOKENS,
-  seed: SEED,
-  threads: 1,
-  checkpointEvery: 8,
-  aggregator: { kind: "weighted_sum" },
-} satisfies Partial<GrpoConfigInput>;
-const bestOfFour = [{ aligner: { kind: "best_of_n" as const, n: BON }, weight: 1 }];
-const identity = [{ aligner: { kind: "identity" as const }, weight: 1 }];
-const lengthShared = { ...shared, learningRate: 5e-5, kl: { kind: "fixed" as const, beta: 0.05 } };
-// (b): the same fixed β as (a), twice the prompts per step (the BoN first variation is the noisier signal).
-const rewardShared = { ...lengthShared, promptsPerStep: SIZES.rewardPromptsPerStep };
+// (b): twice the prompts per step of (a) (the BoN first variation is the noisier signal).
+const rewardShared = { ...SHARED_TRAINING, promptsPerStep: SIZES.rewardPromptsPerStep };
 /** Run name of experiment (b) for a method, e.g. `reward_iama_ladder`. */
-const rewardRun = (method: "iama" | "grpo" | "iama_mix") => `reward_${method}_ladder`;
-// The refresh job's default task mix (trainer/jobs/job_spec.ts DEFAULT_TRAINING): BoN_4 three times as often
-// as plain sampling, so the base is trained for both.
-const bestOfFourAndPlain = [...bestOfFour.map((a) => ({ ...a, weight: 3 })), ...identity];
-const rewardGrid = HELPFULNESS_WEIGHTS.map((w) => ({ helpfulness: w, harmlessness: 1 - w }));
+const rewardRun = (method: RewardMethod) => `reward_${method}_ladder`;
 const lengthRegistry = () =>
   Promise.resolve({ registry: lengthCriteria(), release: () => Promise.resolve() });
-const rewardRegistry = () => rewardModelCriteria(DEFAULT_MODEL, 1);
 
 const plans: RunPlan[] = [
   {
@@ -191,45 +138,38 @@ const plans: RunPlan[] = [
     // Both tasks drawn per group: 16 draws from the two-point grid, so each group's r̃ is (nearly) the
     // equal-weight sum of the two BoN_4 first variations (an unbiased estimate of it).
     config: {
-      ...lengthShared,
+      ...SHARED_TRAINING,
       tasks: {
         criterionWeights: { kind: "grid", points: [{ length_short: 1 }, { length_long: 1 }] },
-        aligners: bestOfFour,
+        aligners: BEST_OF_FOUR,
         tasksPerGroup: 16,
       },
     },
     criteria: lengthRegistry,
-    prompts: trainingPrompts,
+    prompts: prompts.training,
   },
   {
     name: "length_grpo",
     snapshots: SIZES.lengthSnapshots,
     config: {
-      ...lengthShared,
+      ...SHARED_TRAINING,
       tasks: {
         criterionWeights: { kind: "grid", points: [{ length_short: 0.5, length_long: 0.5 }] },
-        aligners: identity,
+        aligners: IDENTITY,
         tasksPerGroup: 1,
       },
     },
     criteria: lengthRegistry,
-    prompts: trainingPrompts,
+    prompts: prompts.training,
   },
   // (IAMA, GRPO) trained side by side, then IAMA with the refresh job's mix.
   ...(["iama", "grpo", "iama_mix"] as const).map((method) => ({
     name: rewardRun(method),
     snapshots: SIZES.rewardSnapshots,
-    config: {
-      ...rewardShared,
-      tasks: {
-        criterionWeights: { kind: "grid" as const, points: rewardGrid },
-        aligners: { iama: bestOfFour, grpo: identity, iama_mix: bestOfFourAndPlain }[method],
-        tasksPerGroup: 4,
-      },
-    },
-    criteria: rewardRegistry,
+    config: { ...rewardShared, tasks: rewardTasks(method) },
+    criteria: trainingRewardModels,
     calibrator: calibration.calibrator,
-    prompts: balancedTraining,
+    prompts: prompts.balancedTraining,
   })),
 ];
 const outcomes = await trainInPairs(plans, DEFAULT_MODEL, WORK_ROOT, progress);
@@ -256,11 +196,11 @@ const lengthBases = [
 ];
 const lengthResults: Record<string, Awaited<ReturnType<typeof evaluateLengths>>> = {};
 for (const base of lengthBases) {
-  const pools = await samplePools(engine, base, lengthEvalPrompts, SIZES.evalSamples, MAX_TOKENS, SEED + 1);
+  const pools = await samplePools(engine, base, prompts.lengthEval, SIZES.evalSamples, MAX_TOKENS, SEED + 1);
   lengthResults[base] = await evaluateLengths(pools, lengthCriteria(), lengthOptions);
   progress(`evaluated ${base}: mean length ${lengthResults[base].meanLength.toFixed(1)} words`);
 }
-const ladderOf = (method: "iama" | "grpo" | "iama_mix") =>
+const ladderOf = (method: RewardMethod) =>
   SIZES.rewardSnapshots.map((steps) => `${rewardRun(method)}@${steps}`);
 const ladders = { iama: ladderOf("iama"), grpo: ladderOf("grpo"), iama_mix: ladderOf("iama_mix") };
 const rewardBases = ["default", ...ladders.iama, ...ladders.grpo, ...ladders.iama_mix];
@@ -269,12 +209,20 @@ const rewardResults: Record<
   Awaited<ReturnType<typeof evaluateRewards>> & { kl: Awaited<ReturnType<typeof klFromReference>> }
 > = {};
 for (const base of [...new Set([...rewardBases, ...lengthBases])]) {
-  const kl = await klFromReference(engine, base, "default", klPrompts, SIZES.klSamples, MAX_TOKENS, SEED + 2);
+  const kl = await klFromReference(
+    engine,
+    base,
+    "default",
+    prompts.kl,
+    SIZES.klSamples,
+    MAX_TOKENS,
+    SEED + 2,
+  );
   if (!rewardBases.includes(base)) {
     if (lengthResults[base]) Object.assign(lengthResults[base], { kl });
     continue;
   }
-  const pools = await samplePools(engine, base, rewardEvalPrompts, SIZES.evalSamples, MAX_TOKENS, SEED + 3);
+  const pools = await samplePools(engine, base, prompts.rewardEval, SIZES.evalSamples, MAX_TOKENS, SEED + 3);
   const rewards = await evaluateRewards(
     pools,
     rewardModels.registry,

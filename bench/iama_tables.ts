@@ -97,10 +97,19 @@ export function renderTables(inputs: TableInputs): string {
       "w·help + (1 − w)·harm (helpfulness / harmlessness, z-scores under the default model), their mean, and " +
       "the BoN_4 gain = BoN_4 mean weighted value − plain mean\n",
   );
-  const byKl = [...inputs.rewardBases].sort((a, b) =>
-    rewardResults[a].kl.perSequence - rewardResults[b].kl.perSequence
-  );
-  parts.push(table(
+  parts.push(renderRewardTable(rewardResults, inputs.rewardBases, weights));
+  parts.push(renderComparisons(inputs.comparisons));
+  return parts.join("\n");
+}
+
+/** Experiment (b)'s bases in KL order: KL, plain samples, BoN_4 answers at each weighting, value, gain. */
+export function renderRewardTable(
+  rewardResults: Record<string, RewardEvaluation & { kl: KlEstimate }>,
+  bases: readonly string[],
+  weights: readonly number[],
+): string {
+  const byKl = [...bases].sort((a, b) => rewardResults[a].kl.perSequence - rewardResults[b].kl.perSequence);
+  return table(
     [
       "base",
       "KL from default (nats/response)",
@@ -124,9 +133,14 @@ export function renderTables(inputs: TableInputs): string {
         fixed(meanWeightedValue(r) - plainValue(r)),
       ];
     }),
-  ));
+  );
+}
+
+/** Bracketing tables (one per comparison and metric) and the verdict counts. */
+export function renderComparisons(comparisons: readonly LadderComparison[]): string {
+  const parts: string[] = [];
   // One table per comparison and metric (all three metrics side by side would be 16 columns wide).
-  for (const { subject, other, rungs } of inputs.comparisons) {
+  for (const { subject, other, rungs } of comparisons) {
     for (const metric of LADDER_METRICS) {
       parts.push(
         `\n### (b) ${METRIC_LABELS[metric]}, ${METRIC_DIRECTIONS[metric]} with KL: each ${subject} rung ` +
@@ -146,7 +160,7 @@ export function renderTables(inputs: TableInputs): string {
       `Brackets use measured KL with negative estimates counted as 0; "default" is KL 0 in every ladder.\n`,
   );
   const order: Verdict[] = ["ahead", "level", "between", "behind", "inconsistent"];
-  for (const { subject, other, rungs } of inputs.comparisons) {
+  for (const { subject, other, rungs } of comparisons) {
     for (const metric of LADDER_METRICS) {
       const count = countVerdicts(rungs, metric);
       parts.push(

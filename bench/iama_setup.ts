@@ -1,0 +1,148 @@
+/**
+ * What the IAMA benchmarks share (docs/iama.md): the prompts, the reward models' calibration under the
+ * starting model, the training settings common to every run, and experiment (b)'s task mixes. Used by
+ * `bench:iama` (iama_bench.ts: length control and the fixed-β ladders) and `bench:iama-fronts`
+ * (iama_fronts.ts: the fronts traced by β at convergence), so both train and evaluate alike.
+ *
+ * @module
+ */
+import type { CalibrationSet, Calibrator, CriterionRegistry } from "../aligners/criteria/mod.ts";
+import { createEngine } from "../models/engine/mod.ts";
+import { generateDialogues, heldOutPrompts } from "../trainer/corpus/mod.ts";
+import type { GrpoConfigInput } from "../trainer/grpo/mod.ts";
+import { rewardModelCalibration, rewardModelCriteria } from "./iama_criteria.ts";
+import { samplePools } from "./iama_eval.ts";
+
+export const DEFAULT_MODEL = "models/default";
+export const MAX_TOKENS = 48;
+export const BON = 4;
+export const SEED = 7;
+export const HELPFULNESS_WEIGHTS = [0, 0.25, 0.5, 0.75, 1];
+
+/** `count` items evenly spread over `items` (all of them when there are fewer). */
+export function spread<T>(items: readonly T[], count: number): T[] {
+  return Array.from(
+    { length: Math.min(count, items.length) },
+    (_, i) => items[Math.floor(i * items.length / count)],
+  );
+}
+
+/** Training and evaluation prompts of both experiments. */
+export interface IamaPrompts {
+  /** Every unique prompt of the training dialogues (experiment a). */
+  training: string[];
+  /** Risky and safe training prompts alternating (experiment b: the reward models conflict on risky ones). */
+  balancedTraining: string[];
+  /** Held-out prompts spread over all topics (experiment a). */
+  lengthEval: string[];
+  /** Held-out prompts, half risky and half safe (experiment b). */
+  rewardEval: string[];
+  /** The subset of `rewardEval` that KL is estimated on. */
+  kl: string[];
+}
+
+/** The prompts, from the same 3,000 generated dialogues and the held-out set in every run. */
+export function iamaPrompts(sizes: { evalPrompts: number; klPrompts: number }): IamaPrompts {
+  const dialogues = generateDialogues({ seed: 20261130, count: 3000 });
+  const unique = (prompts: string[]) => [...new Set(prompts)];
+  const riskyTraining = unique(dialogues.filter((d) => d.risky).map((d) => d.prompt));
+  const safeTraining = unique(dialogues.filter((d) => !d.risky).map((d) => d.prompt));
+  const heldOut = heldOutPrompts();
+  const rewardEval = [
+    ...spread(heldOut.filter((p) => p.risky), sizes.evalPrompts / 2),
+    ...spread(heldOut.filter((p) => !p.risky), sizes.evalPrompts / 2),
+  ].map((p) => p.prompt);
+  return {
+    training: unique(dialogues.map((d) => d.prompt)),
+    balancedTraining: riskyTraining.flatMap((p, i) => i < safeTraining.length ? [p, safeTraining[i]] : [p]),
+    lengthEval: spread(heldOut, sizes.evalPrompts).map((p) => p.prompt),
+    rewardEval,
+    kl: spread(rewardEval, sizes.klPrompts),
+  };
+}
+
+/** The reward models and their z-score calibration under the starting model. */
+export interface CalibratedRewardModels {
+  registry: CriterionRegistry;
+  release: () => Promise<void>;
+  set: CalibrationSet;
+  calibrator: Calibrator;
+}
+
+/**
+ * Loads the shipped reward models and calibrates them on 8 samples of the starting model for each of
+ * `promptCount` balanced training prompts.
+ */
+export async function calibratedRewardModels(
+  prompts: IamaPrompts,
+  promptCount: number,
+): Promise<CalibratedRewardModels> {
+  const engine = await createEngine({ models: [{ name: "default", path: DEFAULT_MODEL }], threads: 2 });
+  const rewardModels = await rewardModelCriteria(DEFAULT_MODEL, 2);
+  try {
+    const pool = await samplePools(
+      engine,
+      "default",
+      spread(prompts.balancedTraining, promptCount),
+      8,
+      MAX_TOKENS,
+      SEED + 100,
+    );
+    const calibration = await rewardModelCalibration(
+      rewardModels.registry,
+      pool.prompts.flatMap((prompt, i) => pool.responses[i].map((response) => ({ prompt, response }))),
+    );
+    return { ...rewardModels, ...calibration };
+  } catch (error) {
+    await rewardModels.release();
+    throw error;
+  } finally {
+    await engine.close();
+  }
+}
+
+/** The reward models for one training run (one onnxruntime thread: two runs train at a time). */
+export function trainingRewardModels(): ReturnType<typeof rewardModelCriteria> {
+  return rewardModelCriteria(DEFAULT_MODEL, 1);
+}
+
+/** Settings common to every training run (docs/iama.md, Settings). */
+export const SHARED_TRAINING = {
+  promptsPerStep: 4,
+  groupSize: 8,
+  maxTokens: MAX_TOKENS,
+  seed: SEED,
+  threads: 1,
+  checkpointEvery: 8,
+  aggregator: { kind: "weighted_sum" },
+  learningRate: 5e-5,
+  kl: { kind: "fixed", beta: 0.05 },
+} satisfies Partial<GrpoConfigInput>;
+
+export const BEST_OF_FOUR = [{ aligner: { kind: "best_of_n" as const, n: BON }, weight: 1 }];
+export const IDENTITY = [{ aligner: { kind: "identity" as const }, weight: 1 }];
+
+/** Experiment (b)'s methods. */
+export type RewardMethod = "iama" | "grpo" | "iama_mix";
+
+/**
+ * Experiment (b)'s tasks for a method: a weighting w·help + (1 − w)·harm with w from
+ * {@linkcode HELPFULNESS_WEIGHTS}, 4 tasks per group, and the method's aligners: best-of-4 (IAMA),
+ * identity (standard GRPO), or the refresh job's default mix (trainer/jobs/job_spec.ts
+ * DEFAULT_TRAINING: best-of-4 three times as often as plain sampling).
+ */
+export function rewardTasks(method: RewardMethod): GrpoConfigInput["tasks"] {
+  const aligners = {
+    iama: BEST_OF_FOUR,
+    grpo: IDENTITY,
+    iama_mix: [...BEST_OF_FOUR.map((a) => ({ ...a, weight: 3 })), ...IDENTITY],
+  }[method];
+  return {
+    criterionWeights: {
+      kind: "grid",
+      points: HELPFULNESS_WEIGHTS.map((w) => ({ helpfulness: w, harmlessness: 1 - w })),
+    },
+    aligners,
+    tasksPerGroup: 4,
+  };
+}
