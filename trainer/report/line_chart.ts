@@ -19,7 +19,10 @@ import { Canvas, CoverageMask, type Rgb } from "./_raster.ts";
 
 export type { Rgb };
 
-/** One named line; `color` defaults to the next colour of a ten-colour palette. */
+/**
+ * One named line; `color` defaults to the next colour of a ten-colour palette. A line named "" is drawn
+ * but left out of the legend (e.g. many thin lines explained by one named one).
+ */
 export type LineSeries = { name: string; points: [number, number][]; color?: Rgb };
 
 /** What to draw. `width` × `height` default to 800 × 480 pixels. */
@@ -154,7 +157,8 @@ export function renderLineChartPng(spec: LineChartSpec): Uint8Array {
     canvas.composite(mask, colors[i]);
   });
 
-  drawLegend(canvas, layout, spec.series.map((series) => series.name), colors);
+  const named = spec.series.flatMap((series, i) => series.name === "" ? [] : [i]);
+  drawLegend(canvas, layout, named.map((i) => spec.series[i].name), named.map((i) => colors[i]));
   return encodePng(canvas.width, canvas.height, canvas.pixels);
 }
 

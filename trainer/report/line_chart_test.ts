@@ -293,3 +293,26 @@ Deno.test("rendering is deterministic and writeLineChartPng writes the same byte
     await Deno.remove(directory, { recursive: true });
   }
 });
+
+Deno.test('a line named "" is drawn but has no legend row', () => {
+  // Both charts span the same data (0..10 on each axis), so their layouts agree.
+  const named = {
+    name: "named",
+    points: [[0, 0], [10, 10]] as [number, number][],
+    color: [200, 30, 60] as Rgb,
+  };
+  // The unnamed line runs along the bottom, away from the legend in the top-right corner.
+  const unnamedColor: Rgb = [20, 160, 40];
+  const unnamed = { name: "", points: [[0, 0], [4, 0]] as [number, number][], color: unnamedColor };
+  const alone = decodePng(renderLineChartPng({ ...base, series: [named] }));
+  const spec = { ...base, series: [named, unnamed] };
+  const layout = layoutLineChart(spec);
+  const both = decodePng(renderLineChartPng(spec));
+  assert.deepEqual(pixelAt(both, layout.toPixelX(2), layout.toPixelY(0)), unnamedColor);
+  // The legend region (top right of the plot) is the same pixels with and without the unnamed line.
+  for (let y = layout.plot.top; y < layout.plot.top + 60; y++) {
+    for (let x = Math.floor((layout.plot.left + layout.plot.right) / 2); x < layout.plot.right; x++) {
+      assert.deepEqual(pixelAt(both, x, y), pixelAt(alone, x, y), `pixel ${x}, ${y}`);
+    }
+  }
+});
