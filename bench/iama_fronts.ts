@@ -1,0 +1,218 @@
+/**
+ * `deno task bench:iama-fronts`: experiment (b) of IAMA.md §5 (paper §6.2) with each method's front traced
+ * by β at convergence, instead of bench:iama's fixed-β ladders (docs/iama.md).
+ *
+ * Why: the ladder rungs of bench:iama are points on training trajectories at one small β (0.05), where
+ * neither method converges (both end reward-hacking). The claim "at matched KL the IAMA base with BoN_4
+ * dominates" is a claim about optima: the policy that maximises an objective minus β·KL is, among all
+ * policies at its KL, the best for that objective. IAMA's objective (the mean over weightings of the BoN_4
+ * value) is exactly the metric evaluated, so trained to convergence at each β its points should lie on or
+ * above standard GRPO's in BoN_4 value at matched KL. Here IAMA and standard GRPO each train at several
+ * fixed β, long enough to settle (weights kept at several step counts to show whether they did); each
+ * method's settled models, ordered by KL, form its front, and the fronts are compared at matched KL with
+ * the same bracketing as the ladders (iama_ladder.ts): each point against the other method's points just
+ * below and just above its KL, paired per-prompt standard errors, verdicts at 2 se.
+ *
+ * Everything else is bench:iama's experiment (b): prompts, calibration, tasks, rollouts, evaluation
+ * (iama_setup.ts, iama_eval.ts).
+ *
+ *     deno run --allow-all bench/iama_fronts.ts                # full (about an hour on 2 cores)
+ *     deno run --allow-all bench/iama_fronts.ts --train-only   # train (or find) the weights, then stop
+ *     deno run --allow-all bench/iama_fronts.ts --quick        # smoke test, writes under /tmp only
+ *
+ * Weights stay under `.cache/iama/` (full) or `/tmp/iama_fronts_quick/` (quick); a rerun reuses them.
+ */
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { createEngine } from "../models/engine/mod.ts";
+import { writeFileAtomic } from "../models/io/atomic_write.ts";
+import { evaluateRewards, klFromReference, samplePools } from "./iama_eval.ts";
+import { compareLadders, LADDER_METRICS, METRIC_DIRECTIONS, rungOf } from "./iama_ladder.ts";
+import { type RunPlan, trainInPairs } from "./iama_runs.ts";
+import {
+  BON,
+  calibratedRewardModels,
+  DEFAULT_MODEL,
+  HELPFULNESS_WEIGHTS,
+  iamaPrompts,
+  MAX_TOKENS,
+  rewardTasks,
+  SEED,
+  SHARED_TRAINING,
+  trainingRewardModels,
+} from "./iama_setup.ts";
+import { writeFrontCharts } from "./iama_fronts_chart.ts";
+import { renderComparisons, renderRewardTable } from "./iama_tables.ts";
+
+const { values: args } = parseArgs({
+  args: Deno.args,
+  options: {
+    quick: { type: "boolean", default: false },
+    "train-only": { type: "boolean", default: false },
+  },
+});
+const quick = args.quick;
+
+const SIZES = quick
+  ? {
+    betas: [0.4, 1],
+    snapshots: [1, 2],
+    promptsPerStep: 4,
+    evalPrompts: 4,
+    evalSamples: 8,
+    klPrompts: 2,
+    klSamples: 2,
+    calibrationPrompts: 4,
+  }
+  : {
+    // Geometric in β; bench:iama's ladders ran at 0.05 and had not settled after 96 steps.
+    betas: [0.15, 0.4, 1],
+    // The last snapshot is the front's point; the earlier ones show whether the run had settled.
+    snapshots: [32, 48, 64],
+    promptsPerStep: 8,
+    evalPrompts: 32,
+    evalSamples: 16,
+    klPrompts: 32,
+    klSamples: 8,
+    calibrationPrompts: 32,
+  };
+const WORK_ROOT = quick ? "/tmp/iama_fronts_quick" : ".cache/iama";
+const OUT_DIR = quick ? "/tmp/iama_fronts_quick/out" : "docs";
+const METHODS = ["iama", "grpo"] as const;
+type Method = (typeof METHODS)[number];
+const LABELS: Record<Method, string> = { iama: "IAMA", grpo: "GRPO" };
+
+const started = performance.now();
+const progress = (line: string) =>
+  console.log(`[${((performance.now() - started) / 60000).toFixed(1)} min] ${line}`);
+
+const prompts = iamaPrompts(SIZES);
+const rewardModels = await calibratedRewardModels(prompts, SIZES.calibrationPrompts);
+progress("reward models calibrated under the default model");
+
+// ---- training: (IAMA, GRPO) side by side at each β ---------------------------------------------------
+const runName = (method: Method, beta: number) => `front_${method}_beta${beta}`;
+const plans: RunPlan[] = SIZES.betas.flatMap((beta) =>
+  METHODS.map((method) => ({
+    name: runName(method, beta),
+    snapshots: SIZES.snapshots,
+    config: {
+      ...SHARED_TRAINING,
+      promptsPerStep: SIZES.promptsPerStep,
+      kl: { kind: "fixed" as const, beta },
+      tasks: rewardTasks(method),
+    },
+    criteria: trainingRewardModels,
+    calibrator: rewardModels.calibrator,
+    prompts: prompts.balancedTraining,
+  }))
+);
+const outcomes = await trainInPairs(plans, DEFAULT_MODEL, WORK_ROOT, progress);
+progress("training done");
+if (args["train-only"]) {
+  await rewardModels.release();
+  Deno.exit(0);
+}
+
+// ---- evaluation of every kept model -----------------------------------------------------------------
+const bases = [{ name: "default", path: DEFAULT_MODEL }];
+for (const outcome of Object.values(outcomes)) {
+  for (const snapshot of outcome.snapshots) {
+    bases.push({ name: `${outcome.name}@${snapshot.steps}`, path: snapshot.folder });
+  }
+}
+const engine = await createEngine({ models: bases, threads: 2, maxBatchSize: 64 });
+const results: Record<
+  string,
+  Awaited<ReturnType<typeof evaluateRewards>> & { kl: Awaited<ReturnType<typeof klFromReference>> }
+> = {};
+for (const { name } of bases) {
+  const kl = await klFromReference(
+    engine,
+    name,
+    "default",
+    prompts.kl,
+    SIZES.klSamples,
+    MAX_TOKENS,
+    SEED + 2,
+  );
+  const pools = await samplePools(engine, name, prompts.rewardEval, SIZES.evalSamples, MAX_TOKENS, SEED + 3);
+  const rewards = await evaluateRewards(
+    pools,
+    rewardModels.registry,
+    rewardModels.calibrator,
+    HELPFULNESS_WEIGHTS,
+    BON,
+  );
+  results[name] = { ...rewards, kl };
+  progress(`evaluated ${name}: KL ${kl.perSequence.toFixed(3)} ± ${kl.standardError.toFixed(3)}`);
+}
+await engine.close();
+await rewardModels.release();
+
+// ---- fronts and their comparison --------------------------------------------------------------------
+const lastSteps = SIZES.snapshots.at(-1)!;
+/** A method's front: its model after the last step at each β (sorted by KL inside compareLadders' use). */
+const frontOf = (method: Method) =>
+  SIZES.betas.map((beta) => `${runName(method, beta)}@${lastSteps}`)
+    .map((base) => rungOf(base, results[base]))
+    .sort((a, b) => a.kl - b.kl);
+const bottom = rungOf("default", results.default);
+const comparisons = ([["iama", "grpo"], ["grpo", "iama"]] as const).map(([subject, other]) => ({
+  key: `${subject}_vs_${other}`,
+  subject: LABELS[subject],
+  other: LABELS[other],
+  rungs: compareLadders(frontOf(subject), frontOf(other), bottom, LADDER_METRICS, METRIC_DIRECTIONS),
+}));
+
+const fourDigits = (_key: string, value: unknown) =>
+  typeof value === "number" && Number.isFinite(value) && !Number.isInteger(value)
+    ? Number(value.toPrecision(4))
+    : value;
+await Deno.mkdir(OUT_DIR, { recursive: true });
+await writeFileAtomic(
+  join(OUT_DIR, "iama_fronts.json"),
+  JSON.stringify(
+    {
+      settings: {
+        quick,
+        sizes: SIZES,
+        maxTokens: MAX_TOKENS,
+        seed: SEED,
+        bestOfN: BON,
+        helpfulnessWeights: HELPFULNESS_WEIGHTS,
+        ladderMetrics: METRIC_DIRECTIONS,
+        calibration: rewardModels.set,
+        configs: Object.fromEntries(plans.map((plan) => [plan.name, plan.config])),
+        trainingStepSeconds: Object.fromEntries(
+          Object.values(outcomes).map((o) => [o.name, o.log.reduce((sum, log) => sum + log.seconds, 0)]),
+        ),
+      },
+      rewards: results,
+      fronts: Object.fromEntries(comparisons.map((c) => [c.key, c.rungs])),
+      training: Object.fromEntries(
+        Object.values(outcomes).map((o) => [
+          o.name,
+          o.log.map((log) => ({
+            step: log.step,
+            kl: log.kl,
+            meanLength: log.completionLength.mean,
+            meanRawReward: log.meanRawReward,
+            meanObjective: log.meanObjective,
+          })),
+        ]),
+      ),
+    },
+    fourDigits,
+  ) + "\n",
+);
+await writeFrontCharts(OUT_DIR, {
+  results,
+  betas: SIZES.betas,
+  snapshots: SIZES.snapshots,
+  runs: Object.fromEntries(METHODS.map((m) => [LABELS[m], SIZES.betas.map((beta) => runName(m, beta))])),
+  outcomes,
+});
+console.log("\n" + renderRewardTable(results, bases.map((b) => b.name), HELPFULNESS_WEIGHTS));
+console.log("\n" + renderComparisons(comparisons) + "\n");
+progress(`wrote ${OUT_DIR}/iama_fronts.json and ${OUT_DIR}/iama_fronts*.png`);
