@@ -1,29 +1,34 @@
 /**
  * The `auto` planner: picks the aligner and parameters with the highest expected aligned reward whose
  * predicted cost fits the request's budget, from the quality curves measured for the serving model
- * version (aligners/quality_curves):
+ * version (aligners/quality_curves). The options are the curve's points: best-of-N (N = 1 is plain
+ * sampling), soft best-of-N, rejection sampling and, when calibration ran it, reward-guided blockwise
+ * decoding (its reward measured on its committed answers, its cost replayed from its measured blocks):
  *
  *     maximise   E[reward](option)            (the curve of the measured weighting nearest the request's)
  *     subject to candidates(option) ≤ max_candidates
  *                E[generated tokens](option) ≤ max_generated_tokens       (cost model: expected lengths)
  *                E[engine ms](option)        ≤ deadline_ms
  *
- * Ties go to the cheaper option (fewer expected generated tokens, then fewer candidates). When no
- * option meets the deadline, the one predicted fastest among those within the other limits is taken
- * (and the reason says so). Rejection sampling is only considered when the request's weighting is a
- * measured one (distance 0) with the sum aggregator: its r_max is that weighting's measured maximum.
+ * A blockwise option's candidates are its k (per block). Ties go to the cheaper option (fewer expected
+ * generated tokens, then fewer candidates). When no option meets the deadline, the one predicted
+ * fastest among those within the other limits is taken (and the reason says so). Rejection sampling is
+ * only considered when the request's weighting is a measured one (distance 0) with the sum aggregator:
+ * its r_max is that weighting's measured maximum.
  * The budget holds in expectation (what the cost model predicts), not as a hard cap.
  *
  * @module
  */
 import type { Aligner, CostParams } from "./aligner.ts";
 import { createBestOfN } from "./best_of_n.ts";
+import { createBlockwise } from "./blockwise.ts";
 import type { Aggregator, CriteriaWeights } from "./criteria/mod.ts";
 import { createPlainSampling } from "./plain_sampling.ts";
 import {
   completionLengths,
   type CurvePoint,
   nearestWeighting,
+  predictAlignerCost,
   predictBatches,
   type PredictedCost,
   type QualityCurves,
@@ -43,7 +48,7 @@ export interface PlannerBudget {
 /** One option the planner weighed. */
 export interface PlannedOption {
   point: CurvePoint;
-  /** Candidates it may draw (n, or rejection sampling's max draws). */
+  /** Candidates it may draw at once or in all (n, rejection sampling's max draws, blockwise's k per block). */
   candidates: number;
   predicted: PredictedCost;
   feasible: boolean;
@@ -61,8 +66,9 @@ export interface PlannerDecision {
   reason: string;
 }
 
-/** Candidates an option may draw. */
+/** Candidates an option may draw (blockwise: k per block, what max_candidates limits). */
 export function optionCandidates(point: CurvePoint): number {
+  if (point.aligner === "blockwise") return point.params.k;
   return point.aligner === "rejection_sampling" ? point.params.maxDraws : point.params.n;
 }
 
@@ -87,7 +93,10 @@ export function planOptions(
   const options = weighting.points
     .filter((point) => exact || point.aligner !== "rejection_sampling")
     .map((point) => {
-      const predicted = predictBatches(curves, params, point.batches, true, lengths);
+      const predicted = point.aligner === "blockwise"
+        // Same nearest weighting as above: its measured runs, replayed.
+        ? predictAlignerCost(curves, { name: "blockwise", params: point.params }, params, weights, lengths)!
+        : predictBatches(curves, params, point.batches, true, lengths);
       const candidates = optionCandidates(point);
       const feasible = candidates <= budget.maxCandidates &&
         predicted.generatedTokens <= budget.maxGeneratedTokens &&
@@ -109,6 +118,9 @@ function better(a: PlannedOption, b: PlannedOption): boolean {
 
 /** The aligner an option stands for (best-of-1 is plain sampling, scored for the receipt). */
 export function optionAligner(point: CurvePoint): Aligner {
+  if (point.aligner === "blockwise") {
+    return createBlockwise({ k: point.params.k, blockTokens: point.params.blockTokens });
+  }
   const p = point.params;
   if (point.aligner === "best_of_n") {
     return p.n === 1 ? createPlainSampling({ score: true }) : createBestOfN({ n: p.n });

@@ -39,6 +39,19 @@ function constructedCurves(rng: Rng): QualityCurves {
       batches,
     });
   }
+  points.push({ aligner: "blockwise", params: { k: 4, blockTokens: 16 }, expectedReward: reward() });
+  // Every candidate of a block runs as far as the committed answer: block b has min(16, L − 16b) tokens.
+  const blocks = (length: number) =>
+    Array.from(
+      { length: Math.ceil(length / 16) },
+      (_, b) => new Array(4).fill(Math.min(16, length - 16 * b)),
+    );
+  const blockwise = [{
+    k: 4,
+    blockTokens: 16,
+    committedTokens: PROMPT_LENGTHS.map((length) => [length, length]),
+    candidateTokens: PROMPT_LENGTHS.map((length) => [blocks(length), blocks(length)]),
+  }];
   return {
     modelVersion: "v1",
     calibrationMethod: "z_score",
@@ -48,15 +61,17 @@ function constructedCurves(rng: Rng): QualityCurves {
     completionTokens: PROMPT_LENGTHS.map((length) => [length, length]),
     meanCompletionTokens: 60,
     timing: TIMING,
-    weightings: [{ weights: { a: 1, b: 1 }, aggregator: "sum", rMax: 2, points }],
+    weightings: [{ weights: { a: 1, b: 1 }, aggregator: "sum", rMax: 2, blockwise, points }],
   };
 }
 
 /** Closed-form cost of a point for a request of prompt P = 5 tokens (one prefill pass) and `maxTokens`. */
 function closedFormCost(point: CurvePoint, maxTokens: number) {
   const length = PROMPT_LENGTHS.reduce((sum, l) => sum + Math.min(l, maxTokens), 0) / PROMPT_LENGTHS.length;
+  // Blockwise's replayed blocks (constructedCurves) add up to one batch of k answers of each prompt's length.
+  const batches = point.aligner === "blockwise" ? [{ size: point.params.k, probability: 1 }] : point.batches;
   let [tokens, passes, ms] = [0, 0, 0];
-  for (const { size, probability } of point.batches) {
+  for (const { size, probability } of batches) {
     tokens += probability * size * length;
     passes += probability * length;
     ms += probability * length * (TIMING.millisecondsPerPass + TIMING.millisecondsPerPassPerCandidate * size);
@@ -64,10 +79,16 @@ function closedFormCost(point: CurvePoint, maxTokens: number) {
   return { tokens, passes, ms };
 }
 
-const candidatesOf = (p: CurvePoint) => (p.aligner === "rejection_sampling" ? p.params.maxDraws : p.params.n);
+const candidatesOf = (p: CurvePoint) =>
+  p.aligner === "blockwise"
+    ? p.params.k
+    : p.aligner === "rejection_sampling"
+    ? p.params.maxDraws
+    : p.params.n;
 
 Deno.test("planner: brute force over every option picks the same one and it respects every budget field", () => {
   const rng = new Rng(11);
+  let blockwiseChosen = 0;
   for (let trial = 0; trial < 300; trial++) {
     const curves = constructedCurves(rng);
     const maxTokens = [16, 64, 128][trial % 3];
@@ -103,7 +124,9 @@ Deno.test("planner: brute force over every option picks the same one and it resp
     assert.ok(Math.abs(decision.chosen.predicted.forwardPasses - cost.passes) < 1e-9);
     assert.ok(Math.abs(decision.chosen.predicted.milliseconds - cost.ms) < 1e-9);
     assert.equal(decision.optionsFeasible, feasible.length);
+    if (chosen.aligner === "blockwise") blockwiseChosen++;
   }
+  assert.ok(blockwiseChosen > 0, "the trials never exercised a blockwise choice");
 });
 
 /** Curves where reward grows with n, so each budget field is what stops the planner. */
@@ -157,4 +180,85 @@ Deno.test("planner: rejection sampling only for a measured weighting with the su
   assert.ok(Math.abs(near.weighting.distance - 1 / 3) < 1e-12);
   const min = planWithCurves(curves, { a: 1, b: 1 }, { type: "min" }, shape, budget);
   assert.notEqual(min.aligner.name, "rejection_sampling");
+});
+
+// Blockwise runs (k = 4, 16-token blocks) measured up to 160 tokens: per prompt, per run, per block, per
+// candidate, the tokens generated. Prompt 0 has two runs (committed 20 and 12 tokens), prompts 1 and 2 one.
+const BLOCKWISE_RUNS = [
+  [[[16, 16, 5, 16], [4, 16, 2, 9]], [[12, 16, 16, 7]]],
+  [[[16, 16, 16, 16], [16, 10, 16, 16], [16, 16, 16, 16], [12, 16, 16, 3]]],
+  [[...Array.from({ length: 6 }, () => [16, 16, 16, 16]), [4, 16, 16, 16]]],
+];
+// Replayed by hand for max_tokens 128 (every run fits): passes = Σ blocks' longest candidate, tokens = Σ all.
+//   prompt 0: runs (16 + 16, 53 + 31) and (16, 51) → passes 24, tokens 67.5
+//   prompt 1: passes 4 · 16 = 64, tokens 64 + 58 + 64 + 47 = 233
+//   prompt 2: passes 7 · 16 = 112, tokens 6 · 64 + 52 = 436
+const BLOCKWISE_PASSES = (24 + 64 + 112) / 3;
+const BLOCKWISE_TOKENS = (67.5 + 233 + 436) / 3; // 245.5
+const BLOCKWISE_MS = BLOCKWISE_PASSES *
+  (TIMING.millisecondsPerPass + 4 * TIMING.millisecondsPerPassPerCandidate);
+
+/** Best-of-N with reward growing in N, and blockwise decoding (k = 4) tabulated above all of them. */
+function curvesWithBlockwise(): QualityCurves {
+  const curves = monotoneCurves();
+  const weighting = curves.weightings[0];
+  weighting.blockwise = [{
+    k: 4,
+    blockTokens: 16,
+    committedTokens: [[20, 12], [60], [100]],
+    candidateTokens: BLOCKWISE_RUNS,
+    rewards: [[3, 2], [3], [3]],
+  }];
+  weighting.points.push({ aligner: "blockwise", params: { k: 4, blockTokens: 16 }, expectedReward: 3 });
+  return curves;
+}
+
+Deno.test("planner: blockwise is chosen when its tabulated reward is the highest feasible, priced by its replay", () => {
+  const curves = curvesWithBlockwise();
+  const shape = { promptTokens: 5, maxTokens: 128, criteriaCount: 1 };
+  const plan = (budget: Partial<PlannerBudget>) =>
+    planWithCurves(curves, { a: 1, b: 1 }, { type: "sum" }, shape, {
+      maxCandidates: 8,
+      maxGeneratedTokens: Infinity,
+      ...budget,
+    });
+  const chosen = plan({});
+  assert.equal(chosen.aligner.name, "blockwise");
+  assert.deepEqual(chosen.aligner.params, { k: 4, blockTokens: 16 });
+  assert.equal(chosen.chosen.candidates, 4);
+  assert.equal(chosen.optionsConsidered, 9);
+  assert.ok(Math.abs(chosen.chosen.predicted.generatedTokens - BLOCKWISE_TOKENS) < 1e-9);
+  assert.ok(Math.abs(chosen.chosen.predicted.forwardPasses - BLOCKWISE_PASSES) < 1e-9);
+  assert.ok(Math.abs(chosen.chosen.predicted.milliseconds - BLOCKWISE_MS) < 1e-9);
+  // Blocks per run 2, 1, 4, 7 → mean over prompts of (1.5, 4, 7) blocks · k scorings.
+  assert.ok(Math.abs(chosen.chosen.predicted.rewardEvaluations - 4 * (1.5 + 4 + 7) / 3) < 1e-9);
+  // At its predicted cost it still fits (up to the replay's rounding).
+  assert.equal(
+    plan({ maxCandidates: 4, maxGeneratedTokens: BLOCKWISE_TOKENS + 1e-9 }).aligner.name,
+    "blockwise",
+  );
+  assert.equal(plan({ deadlineMs: BLOCKWISE_MS + 1e-6 }).aligner.name, "blockwise");
+
+  // max_candidates below k: the best best-of-N within it (each candidate 60 tokens, reward log N).
+  assert.deepEqual(plan({ maxCandidates: 3 }).aligner.params, { n: 3 });
+  // A token budget just below blockwise's predicted 245.5: best-of-4 (240 tokens) is the best left.
+  const tokens = plan({ maxGeneratedTokens: BLOCKWISE_TOKENS - 0.5 });
+  assert.deepEqual([tokens.aligner.name, tokens.aligner.params], ["best_of_n", { n: 4 }]);
+  // A deadline just below its predicted ms (266.7): 60 passes · (2 + 0.5 n) ms allow n = 4 (240 ms).
+  const deadline = plan({ deadlineMs: BLOCKWISE_MS - 0.1 });
+  assert.deepEqual([deadline.aligner.name, deadline.aligner.params], ["best_of_n", { n: 4 }]);
+});
+
+Deno.test("planner: blockwise loses to a better-tabulated option and is offered for a near weighting", () => {
+  const curves = curvesWithBlockwise();
+  const shape = { promptTokens: 5, maxTokens: 128, criteriaCount: 1 };
+  const budget = { maxCandidates: 8, maxGeneratedTokens: Infinity };
+  curves.weightings[0].points.at(-1)!.expectedReward = Math.log(8) - 0.01;
+  assert.deepEqual(planWithCurves(curves, { a: 1, b: 1 }, { type: "sum" }, shape, budget).aligner.params, {
+    n: 8,
+  });
+  curves.weightings[0].points.at(-1)!.expectedReward = Math.log(8) + 0.01;
+  const near = planWithCurves(curves, { a: 3, b: 1 }, { type: "min" }, shape, budget);
+  assert.equal(near.aligner.name, "blockwise");
+  assert.ok(near.weighting.distance > 0);
 });

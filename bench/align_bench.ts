@@ -424,7 +424,11 @@ ${weightingsTable.join("\n")}
 \`alignment.aligner: "auto"\` (aligners/planner.ts) reads the quality curves measured for the serving model version,
 takes the measured weighting nearest to the request's (L1 distance of the normalised weights), and picks the
 aligner and budget with the highest expected aggregate whose expected cost fits \`budget\` (max_candidates, expected
-generated tokens ≤ max_generated_tokens, predicted engine ms ≤ deadline_ms). The receipt's \`plan\` says which
+generated tokens ≤ max_generated_tokens, predicted engine ms ≤ deadline_ms). The options are best-of-N (N = 1: plain
+sampling), soft best-of-N, rejection sampling (only for a measured weighting with the sum aggregator) and, when
+calibration ran it, blockwise decoding (k = 4, 16-token blocks): its expected aggregate is the mean reward of the
+answers it committed to at calibration, scored like the sampled responses, its cost the replay of those runs'
+blocks, and it counts as k candidates for max_candidates. The receipt's \`plan\` says which
 weighting's curve was used, the expected aggregate, the predicted compute and how many options fitted. Without
 curves for the serving version it falls back to the largest best-of-N whose max_tokens upper bound fits.
 

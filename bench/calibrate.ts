@@ -7,7 +7,8 @@
  * defaults) and max_tokens 160 (the model's generation_config `max_new_tokens`); criteria
  * helpfulness, harmlessness (the shipped reward models), sentiment and civility, each scored once per
  * response; quality curves for CURVE_WEIGHTINGS (aligners/quality_curves); under each weighting,
- * blockwise decoding (k = 4, 16-token blocks) run twice per prompt for its committed answers' lengths.
+ * blockwise decoding (k = 4, 16-token blocks) run twice per prompt for its committed answers' lengths
+ * and rewards (its curve point).
  * Deterministic for a seed except the measured time per forward pass.
  *
  *     deno task calibrate [--model models/default] [--seed 1] [--prompts 64] [--samples 16] [--blockwise-runs 2]
@@ -74,6 +75,9 @@ try {
       p.expectedReward.toFixed(3)
     );
     console.log(`  ${JSON.stringify(weighting.weights)} best-of-1..8: ${bon.join(" ")}`);
+    for (const point of weighting.points.filter((p) => p.aligner === "blockwise")) {
+      console.log(`    blockwise ${JSON.stringify(point.params)}: ${point.expectedReward.toFixed(3)}`);
+    }
   }
   console.log(
     `wrote calibration.json and quality_curves.json in ${args.model} (${

@@ -131,3 +131,91 @@ Deno.test("wireReceipt: the plan says why auto chose what it chose; calibration 
   });
   assert.match(String(wire.parameters.planner), /highest expected aggregate/);
 });
+
+Deno.test("planAlignment: auto may choose blockwise decoding; the receipt shows its plan and blocks", () => {
+  // One prompt, one measured run (k = 4, 16-token blocks) committing 40 tokens: blocks of 16, 16 and 8 tokens
+  // for the chosen candidate. Replayed for max_tokens 100: passes 16 + 16 + 16, tokens 64 + 64 + 56.
+  const withBlockwise: QualityCurves = {
+    ...curves,
+    weightings: [{
+      ...curves.weightings[0],
+      blockwise: [{
+        k: 4,
+        blockTokens: 16,
+        committedTokens: [[40]],
+        candidateTokens: [[[[16, 16, 16, 16], [16, 16, 16, 16], [8, 16, 16, 16]]]],
+        rewards: [[20]],
+      }],
+      points: [
+        ...curves.weightings[0].points,
+        { aligner: "blockwise", params: { k: 4, blockTokens: 16 }, expectedReward: 20 },
+      ],
+    }],
+  };
+  const spec = { criteria: { length: 1 }, budget: { max_generated_tokens: 250, max_candidates: 8 } };
+  const plan = planAlignment(spec, shape, registry, withBlockwise);
+  assert.deepEqual([plan.aligner.name, plan.aligner.params], ["blockwise", { k: 4, blockTokens: 16 }]);
+  assert.equal(plan.chosenBy, "planner");
+  assert.deepEqual(plan.predicted, {
+    forwardPasses: 48,
+    generatedTokens: 184,
+    rewardEvaluations: 12,
+    milliseconds: 48,
+  });
+  assert.equal(plan.cost.generatedTokens, 400); // upper bound: 4 candidates of every block to max_tokens
+  // k above max_candidates, or a budget below its predicted 184 tokens: something else.
+  assert.notEqual(
+    planAlignment(
+      { ...spec, budget: { max_generated_tokens: 250, max_candidates: 3 } },
+      shape,
+      registry,
+      withBlockwise,
+    )
+      .aligner.name,
+    "blockwise",
+  );
+  assert.notEqual(
+    planAlignment({ ...spec, budget: { max_generated_tokens: 183 } }, shape, registry, withBlockwise).aligner
+      .name,
+    "blockwise",
+  );
+
+  // A receipt as blockwise decoding writes it (3 blocks of 4 candidates, the last block's pick chosen).
+  const receipt = {
+    aligner: plan.aligner.name,
+    params: { ...plan.aligner.params },
+    modelVersion: "v1",
+    seeds: [1, 1, 1],
+    candidates: 12,
+    chosen: 8,
+    compute: {
+      prefillTokens: 4 + 20 + 36,
+      generatedTokens: 184,
+      forwardPasses: 48,
+      milliseconds: 48,
+      rewardEvaluations: 12,
+      wallMilliseconds: 50,
+    },
+    details: {
+      blocks: 3,
+      chosenPerBlock: [0, 0, 0],
+      candidateTokensPerBlock: [[16, 16, 16, 16], [16, 16, 16, 16], [8, 16, 16, 16]],
+    },
+  };
+  const wire = wireReceipt(receipt, plan, {
+    seed: 1,
+    deadlineExceeded: false,
+    calibration: { method: "z_score", modelVersion: "v1", uncalibrated: [] },
+  });
+  AlignmentReceiptSchema.parse(wire);
+  assert.equal(wire.aligner, "blockwise");
+  assert.equal(wire.requested_aligner, "auto");
+  assert.deepEqual(wire.parameters, {
+    k: 4,
+    block_tokens: 16,
+    planner: "auto: the highest expected aggregate within the budget (quality curves)",
+  });
+  assert.equal(wire.plan?.expected_aggregate, 20);
+  assert.equal(wire.plan?.predicted_compute.generated_tokens, 184);
+  assert.deepEqual(wire.details?.chosen_per_block, [0, 0, 0]);
+});

@@ -2,13 +2,14 @@
  * Curve points from sampled aggregates: given, for one weighting, the aggregate of each of K sampled
  * responses per prompt, the expected aligned reward of every (aligner, budget) averaged over prompts
  * (plug-in estimates, order_statistics.ts) and, for rejection sampling, the probability that each
- * candidate batch is drawn (what its expected cost needs).
+ * candidate batch is drawn (what its expected cost needs). Blockwise decoding's point is measured, not
+ * derived: the mean reward of the answers its runs committed to (measure_blockwise.ts).
  *
  * @module
  */
 import type { Rng } from "../../models/random.ts";
 import { expectedMaxOfN, expectedRejection, expectedSoftBestOfN } from "./order_statistics.ts";
-import type { CurvePoint } from "./store.ts";
+import type { BlockwiseCurvePoint, CurvePoint } from "./store.ts";
 
 /** Which aligners and budgets to tabulate. */
 export interface CurveGrid {
@@ -95,4 +96,31 @@ export function curvePoints(
     }
   }
   return points;
+}
+
+/**
+ * Blockwise decoding's curve point from its measured runs: per prompt the mean reward of its runs'
+ * committed answers, then the mean over prompts (as {@link curvePoints} averages), leaving out null
+ * rewards and prompts without any; undefined when no run has a reward.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { blockwisePoint } from "./curves.ts";
+ * const point = blockwisePoint({ k: 4, blockTokens: 16, rewards: [[1, 2], [0, null], [null, null]] });
+ * assert.deepEqual(point, { aligner: "blockwise", params: { k: 4, blockTokens: 16 }, expectedReward: 0.75 });
+ * ```
+ */
+export function blockwisePoint(
+  run: { k: number; blockTokens: number; rewards?: readonly (readonly (number | null)[])[] },
+): BlockwiseCurvePoint | undefined {
+  const prompts = (run.rewards ?? [])
+    .map((rewards) => rewards.filter((reward) => reward !== null))
+    .filter((rewards) => rewards.length > 0);
+  if (prompts.length === 0) return undefined;
+  return {
+    aligner: "blockwise",
+    params: { k: run.k, blockTokens: run.blockTokens },
+    expectedReward: mean(prompts.map(mean)),
+  };
 }

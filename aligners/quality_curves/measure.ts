@@ -8,22 +8,23 @@
  *   of each (aligner, budget) (curves.ts) and every response's aggregate, plus completion lengths and
  *   time per forward pass for the cost model (a short n = 1 pass over a few prompts separates the
  *   per-candidate part of the time), and, when asked, blockwise decoding's runs under each weighting
- *   (measure_blockwise.ts).
+ *   (measure_blockwise.ts) with a curve point for each: the mean reward of the answers it committed to,
+ *   scored like the sampled responses (response_aggregates.ts).
  *
  * @module
  */
 import type { GenerationEngine, SamplingParams } from "../../models/engine/types.ts";
 import { Rng } from "../../models/random.ts";
 import {
-  aggregate,
   type CalibrationSet,
   Calibrator,
   type CriteriaWeights,
   type CriterionRegistry,
   summarizeScores,
 } from "../criteria/mod.ts";
-import { type CurveGrid, curvePoints, DEFAULT_CURVE_GRID } from "./curves.ts";
+import { blockwisePoint, type CurveGrid, curvePoints, DEFAULT_CURVE_GRID } from "./curves.ts";
 import { type BlockwiseMeasurement, measureBlockwise } from "./measure_blockwise.ts";
+import { summedAggregates, weightedCriteria } from "./response_aggregates.ts";
 import type { QualityCurves, WeightingCurves } from "./store.ts";
 
 /** One prompt to sample: its text (as criteria see it) and token ids (as the engine sees it). */
@@ -181,20 +182,13 @@ export async function measureQualityCurves(
   const grid = options.grid ?? DEFAULT_CURVE_GRID;
   const weightings: WeightingCurves[] = [];
   for (const [w, weights] of options.weightings.entries()) {
-    const names = Object.keys(weights).filter((name) => weights[name] > 0);
+    const names = weightedCriteria(weights);
     for (const name of names) {
       if (!(name in calibrated)) throw new RangeError(`weighting uses uncalibrated "${name}"`);
     }
     // Per prompt, per response (in completionTokens' order); null where no criterion applies.
     const perResponse = options.prompts.map((_, p) =>
-      Array.from({ length: k }, (_, j) => {
-        const value = aggregate(
-          names.map((name) => calibrated[name][p][j]),
-          names.map((name) => weights[name]),
-          { type: "sum" },
-        );
-        return Number.isFinite(value) ? value : null;
-      })
+      summedAggregates(names.map((name) => calibrated[name][p]), names, weights)
     );
     const finite = perResponse.map((values) => values.filter((value) => value !== null));
     const rMax = Math.max(...finite.flat());
@@ -217,7 +211,10 @@ export async function measureQualityCurves(
       rMax,
       aggregates: perResponse,
       ...(blockwise.length > 0 ? { blockwise } : {}),
-      points: curvePoints(finite, rMax, grid, seeds.fork(1_000_000 + w)),
+      points: [
+        ...curvePoints(finite, rMax, grid, seeds.fork(1_000_000 + w)),
+        ...blockwise.map((run) => blockwisePoint(run)).filter((point) => point !== undefined),
+      ],
     });
   }
 

@@ -6,7 +6,10 @@
  * answers came out 9–13 % shorter than best-of-k's chosen answers under helpfulness, so the best-of-k
  * law overpredicted its compute by as much. Running it records, per prompt and run, the length of the
  * answer it commits to and what every block generated: the cost model replays the blocks
- * (blockwise_replay.ts) for the configurations measured.
+ * (blockwise_replay.ts) for the configurations measured. It also records that answer's aligned reward:
+ * the finished answer scored as a complete response exactly as the sampled responses are
+ * (response_aggregates.ts; one scoring per prompt over its runs' answers), so the curve point built from
+ * it (curves.ts `blockwisePoint`) compares with best-of-N's expected reward.
  *
  * Runs are sequential; run r of prompt p draws from `new Rng(new Rng(seed).fork(p · runsPerPrompt + r)
  * .nextUint32())`, so a rerun reproduces every run.
@@ -17,6 +20,7 @@ import type { GenerationEngine, SamplingParams } from "../../models/engine/types
 import { Rng } from "../../models/random.ts";
 import { createBlockwise } from "../blockwise.ts";
 import type { Calibrator, CriteriaWeights, CriterionRegistry } from "../criteria/mod.ts";
+import { responseAggregates } from "./response_aggregates.ts";
 
 /** A blockwise configuration to measure, and how many runs per prompt. */
 export interface BlockwiseMeasurement {
@@ -47,14 +51,17 @@ export interface MeasuredBlockwise {
   committedTokens: number[][];
   /** Tokens each candidate of each block generated (the receipt's `candidateTokensPerBlock`). */
   candidateTokens: number[][][][];
+  /** The committed answer's aggregate under the weighting (null: no criterion applies). */
+  rewards: (number | null)[][];
 }
 
 /**
- * Runs blockwise decoding `runsPerPrompt` times on every prompt and records its answers and blocks.
+ * Runs blockwise decoding `runsPerPrompt` times on every prompt and records its answers' lengths and
+ * rewards and its blocks.
  *
  * @example
  * ```ts ignore
- * const { committedTokens, candidateTokens } = await measureBlockwise({ engine, model: "default", registry,
+ * const { committedTokens, candidateTokens, rewards } = await measureBlockwise({ engine, model: "default", registry,
  *   calibrator, prompts, sampling, weights: { helpfulness: 1 },
  *   measurement: { k: 4, blockTokens: 16, runsPerPrompt: 2 }, seed: 1 });
  * ```
@@ -66,10 +73,11 @@ export async function measureBlockwise(options: MeasureBlockwiseOptions): Promis
   }
   const aligner = createBlockwise({ k, blockTokens });
   const seeds = new Rng(options.seed);
-  const measured: MeasuredBlockwise = { committedTokens: [], candidateTokens: [] };
+  const measured: MeasuredBlockwise = { committedTokens: [], candidateTokens: [], rewards: [] };
   for (const [p, prompt] of options.prompts.entries()) {
     const lengths: number[] = [];
     const blocks: number[][][] = [];
+    const answers: string[] = [];
     for (let run = 0; run < runsPerPrompt; run++) {
       options.signal?.throwIfAborted();
       const { choice, receipt } = await aligner.run({
@@ -87,9 +95,20 @@ export async function measureBlockwise(options: MeasureBlockwiseOptions): Promis
       });
       lengths.push(choice.completionTokens);
       blocks.push(receipt.details!.candidateTokensPerBlock as number[][]);
+      answers.push(choice.text);
     }
     measured.committedTokens.push(lengths);
     measured.candidateTokens.push(blocks);
+    measured.rewards.push(
+      await responseAggregates(
+        options.registry,
+        options.calibrator,
+        options.weights,
+        prompt.text,
+        answers,
+        options.signal,
+      ),
+    );
     options.onPrompt?.();
   }
   return measured;

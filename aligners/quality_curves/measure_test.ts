@@ -134,9 +134,17 @@ Deno.test("measureQualityCurves: calibration and best-of-N curves equal an indep
         seed: new Rng(4).fork(2_000_000).nextUint32(),
       });
       assert.deepEqual(curves.weightings[w].blockwise, [{ k: 2, blockTokens: 4, ...measured }]);
+      // Its curve point: per prompt the mean reward over its runs, then the mean over prompts.
+      const perPrompt = measured.rewards.map((runs) => runs.filter((r) => r !== null))
+        .filter((runs) => runs.length > 0).map((runs) => runs.reduce((a, b) => a + b, 0) / runs.length);
+      const point = curves.weightings[w].points.find((p) => p.aligner === "blockwise")!;
+      assert.deepEqual(point.params, { k: 2, blockTokens: 4 });
+      assert.ok(
+        Math.abs(point.expectedReward - perPrompt.reduce((a, b) => a + b, 0) / perPrompt.length) < 1e-12,
+      );
     }
     const names = curves.weightings[1].points.map((p) => `${p.aligner}:${JSON.stringify(p.params)}`);
-    assert.equal(names.length, 3 + 2 + 1);
+    assert.equal(names.length, 3 + 2 + 1 + 1);
     assert.ok(curves.timing.millisecondsPerPass + curves.timing.millisecondsPerPassPerCandidate > 0);
 
     const dir = await Deno.makeTempDir();

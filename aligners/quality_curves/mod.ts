@@ -21,7 +21,8 @@ export {
   type RejectionShape,
 } from "./order_statistics.ts";
 export { chosenProbabilities } from "./chosen_law.ts";
-export { type CurveGrid, curvePoints, DEFAULT_CURVE_GRID } from "./curves.ts";
+export { blockwisePoint, type CurveGrid, curvePoints, DEFAULT_CURVE_GRID } from "./curves.ts";
+export { responseAggregates, summedAggregates, weightedCriteria } from "./response_aggregates.ts";
 export { fitPassTime, type MeasureOptions, type MeasurePrompt, measureQualityCurves } from "./measure.ts";
 export {
   type BlockwiseMeasurement,
@@ -41,6 +42,10 @@ export {
   type PredictedCost,
 } from "./predict.ts";
 export {
+  BATCH_CURVE_ALIGNERS,
+  type BatchCurvePoint,
+  type BlockwiseCurvePoint,
+  type BlockwiseRuns,
   CURVE_ALIGNERS,
   type CurvePoint,
   loadQualityCurves,

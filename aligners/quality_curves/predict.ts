@@ -289,7 +289,7 @@ export function alignerBatches(
   const same = (point: CurvePoint) =>
     point.aligner === name && Object.entries(point.params).every(([key, value]) => params[key] === value);
   const measured = weighting?.points.find(same);
-  if (measured) return measured.batches;
+  if (measured?.aligner === "rejection_sampling") return measured.batches;
   // Not measured for this bound and temperature: the worst case, every batch drawn.
   const [batchSize, maxDraws] = [params.batchSize as number, params.maxDraws as number];
   return Array.from({ length: Math.ceil(maxDraws / batchSize) }, (_, j) => ({
@@ -305,8 +305,8 @@ export function alignerBatches(
  * with the same k and block size under the nearest weighting, replayed (blockwise_replay.ts); for a
  * request longer than those runs, {@link expectedBlockwiseCost} with their committed answers' length law;
  * for a configuration not measured, with best-of-k's chosen answer's law ({@link chosenAnswerLengths};
- * `lengths`, the random-candidate law, when the curves hold no aggregates). Its reward is not tabulated,
- * so the planner does not offer it; only its cost is predicted.
+ * `lengths`, the random-candidate law, when the curves hold no aggregates). The planner prices its
+ * blockwise options here.
  */
 export function predictAlignerCost(
   curves: QualityCurves,

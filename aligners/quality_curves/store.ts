@@ -16,23 +16,30 @@
  *         "aggregates": [[0.31, -1.2, null, ...], ...],     // per prompt, per response (null: no criterion applied)
  *         "blockwise": [{ "k": 4, "blockTokens": 16,
  *           "committedTokens": [[88, 41], ...],                  // per prompt, per run
- *           "candidateTokens": [[[[16, 16, 9, 16], ...], ...], ...] }],   // per prompt, run, block, candidate
+ *           "candidateTokens": [[[[16, 16, 9, 16], ...], ...], ...],   // per prompt, run, block, candidate
+ *           "rewards": [[0.52, 0.9], ...] }],                    // per prompt, per run: committed answer's aggregate
  *         "points": [{ "aligner": "best_of_n", "params": { "n": 4 }, "expectedReward": 0.81,
- *           "batches": [{ "size": 4, "probability": 1 }] }, ...] }, ...]
+ *           "batches": [{ "size": 4, "probability": 1 }] }, ...,
+ *           { "aligner": "blockwise", "params": { "k": 4, "blockTokens": 16 }, "expectedReward": 0.7 }] }, ...]
  *     }
  *
+ * A blockwise point has no `batches`: its cost is predicted from its measured runs (predict.ts
+ * `predictAlignerCost`), not from candidate batches.
+ *
  * Reading validates the shape (zod) and, when asked, the model version; writing is atomic. Files written
- * before `aggregates` or `blockwise` existed still load (both are optional); their blockwise predictions
- * fall back to best-of-k's chosen answer, or to a random one (predict.ts). Rerun `deno task calibrate` to
- * add them.
+ * before `aggregates`, `blockwise` or its `rewards` existed still load (all are optional); their blockwise
+ * predictions fall back to best-of-k's chosen answer, or to a random one (predict.ts), and without
+ * rewards the curves have no blockwise point. Rerun `deno task calibrate` to add them.
  *
  * @module
  */
 import { z } from "zod";
 import { writeFileAtomic } from "../../models/io/atomic_write.ts";
 
-/** Aligners the curves describe (names as the aligners report them). */
-export const CURVE_ALIGNERS = ["best_of_n", "soft_best_of_n", "rejection_sampling"] as const;
+/** Aligners whose curve points are candidate batches (names as the aligners report them). */
+export const BATCH_CURVE_ALIGNERS = ["best_of_n", "soft_best_of_n", "rejection_sampling"] as const;
+/** Aligners the curves describe. */
+export const CURVE_ALIGNERS = [...BATCH_CURVE_ALIGNERS, "blockwise"] as const;
 
 const batchSchema = z.strictObject({
   size: z.int().min(1),
@@ -40,14 +47,23 @@ const batchSchema = z.strictObject({
   probability: z.number().min(0).max(1),
 });
 
-const pointSchema = z.strictObject({
-  aligner: z.enum(CURVE_ALIGNERS),
+const batchPointSchema = z.strictObject({
+  aligner: z.enum(BATCH_CURVE_ALIGNERS),
   /** The aligner's parameters, as its `params` (n; n, temperature; temperature, rMax, batchSize, maxDraws). */
   params: z.record(z.string(), z.number()),
   /** Mean over prompts of the expected aggregate of the returned response. */
   expectedReward: z.number(),
   batches: z.array(batchSchema).min(1),
 });
+
+const blockwisePointSchema = z.strictObject({
+  aligner: z.literal("blockwise"),
+  params: z.strictObject({ k: z.int().min(1), blockTokens: z.int().min(1) }),
+  /** Mean over prompts of the mean over that prompt's runs of the committed answer's aggregate. */
+  expectedReward: z.number(),
+});
+
+const pointSchema = z.discriminatedUnion("aligner", [batchPointSchema, blockwisePointSchema]);
 
 const blockwiseSchema = z.strictObject({
   k: z.int().min(1),
@@ -56,6 +72,8 @@ const blockwiseSchema = z.strictObject({
   committedTokens: z.array(z.array(z.int().min(0)).min(1)),
   /** Per prompt, per run, per block, per candidate: tokens generated (blockwise_replay.ts). */
   candidateTokens: z.array(z.array(z.array(z.array(z.int().min(0)).min(1)).min(1))),
+  /** Per prompt, per run: the committed answer's aggregate under the weighting (null: not applicable). */
+  rewards: z.array(z.array(z.number().nullable()).min(1)).optional(),
 });
 
 const weightingSchema = z.strictObject({
@@ -123,7 +141,7 @@ export const qualityCurvesSchema = z.strictObject({
         "must have one aggregate per response of completionTokens",
       );
     }
-    blockwise?.forEach(({ committedTokens, candidateTokens }, b) => {
+    blockwise?.forEach(({ committedTokens, candidateTokens, rewards }, b) => {
       const path = ["weightings", w, "blockwise", b];
       if (committedTokens.length !== curves.completionTokens.length) {
         context.addIssue({
@@ -138,6 +156,14 @@ export const qualityCurvesSchema = z.strictObject({
         [...path, "candidateTokens"],
         "must have one run per run of committedTokens",
       );
+      if (rewards !== undefined) {
+        check(
+          rewards,
+          committedTokens,
+          [...path, "rewards"],
+          "must have one reward per run of committedTokens",
+        );
+      }
     });
   });
 });
@@ -148,6 +174,12 @@ export type QualityCurves = z.output<typeof qualityCurvesSchema>;
 export type WeightingCurves = QualityCurves["weightings"][number];
 /** One (aligner, budget) point of a curve. */
 export type CurvePoint = WeightingCurves["points"][number];
+/** A point whose cost is its candidate batches (best-of-N, soft best-of-N, rejection sampling). */
+export type BatchCurvePoint = Exclude<CurvePoint, { aligner: "blockwise" }>;
+/** Blockwise decoding's point (its cost comes from its measured runs). */
+export type BlockwiseCurvePoint = Extract<CurvePoint, { aligner: "blockwise" }>;
+/** One blockwise configuration's measured runs under a weighting. */
+export type BlockwiseRuns = NonNullable<WeightingCurves["blockwise"]>[number];
 
 /** A quality-curves file that cannot be read or does not fit. */
 export class QualityCurvesError extends Error {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseQualityCurves } from "./store.ts";
+import { loadQualityCurves, parseQualityCurves, saveQualityCurves } from "./store.ts";
 
 const file = {
   modelVersion: "v1",
@@ -80,4 +80,72 @@ Deno.test("blockwise runs: one list per prompt of completionTokens, one block li
     () => parseQualityCurves(withBlockwise([[3], [8, 2]], [[[]], runs[1]])),
     /candidateTokens\.0\.0/,
   );
+});
+
+Deno.test("blockwise rewards: optional, one per run of committedTokens, and they round-trip", async () => {
+  const runs = [[[[3, 1]]], [[[4, 4], [4, 1]], [[2, 4]]]];
+  const withRewards = (rewards: unknown) => ({
+    ...file,
+    weightings: [{
+      ...file.weightings[0],
+      blockwise: [{ k: 2, blockTokens: 4, committedTokens: [[3], [8, 2]], candidateTokens: runs, rewards }],
+      points: [
+        ...file.weightings[0].points,
+        { aligner: "blockwise", params: { k: 2, blockTokens: 4 }, expectedReward: 0.25 },
+      ],
+    }],
+  });
+  const parsed = parseQualityCurves(withRewards([[0.5], [null, -1]]));
+  assert.deepEqual(parsed.weightings[0].blockwise![0].rewards, [[0.5], [null, -1]]);
+  assert.deepEqual(parsed.weightings[0].points[1], {
+    aligner: "blockwise",
+    params: { k: 2, blockTokens: 4 },
+    expectedReward: 0.25,
+  });
+  assert.equal(parseQualityCurves(withRewards(undefined)).weightings[0].blockwise![0].rewards, undefined);
+  assert.throws(
+    () => parseQualityCurves(withRewards([[0.5]])),
+    /weightings\.0\.blockwise\.0\.rewards: must have one reward per run of committedTokens/,
+  );
+  assert.throws(
+    () => parseQualityCurves(withRewards([[0.5], [1]])),
+    /blockwise\.0\.rewards\.1: must have one/,
+  );
+  assert.throws(() => parseQualityCurves(withRewards([[0.5], [1, "x"]])), /blockwise\.0\.rewards\.1\.1/);
+
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/quality_curves.json`;
+    await saveQualityCurves(path, parsed);
+    assert.deepEqual(await loadQualityCurves(path), parsed);
+    assert.match(await Deno.readTextFile(path), /"rewards": \[\s*\[0\.5\],\s*\[null, -1\]\s*\]/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a blockwise point has k and blockTokens and no batches; batch points need batches", () => {
+  const withPoint = (point: unknown) => ({
+    ...file,
+    weightings: [{ ...file.weightings[0], points: [point] }],
+  });
+  const blockwise = { aligner: "blockwise", params: { k: 4, blockTokens: 16 }, expectedReward: 1 };
+  assert.deepEqual(parseQualityCurves(withPoint(blockwise)).weightings[0].points, [blockwise]);
+  assert.throws(
+    () => parseQualityCurves(withPoint({ ...blockwise, batches: [{ size: 4, probability: 1 }] })),
+    /points\.0/,
+  );
+  assert.throws(
+    () => parseQualityCurves(withPoint({ ...blockwise, params: { k: 4 } })),
+    /params\.blockTokens/,
+  );
+  assert.throws(
+    () => parseQualityCurves(withPoint({ ...blockwise, params: { k: 0, blockTokens: 16 } })),
+    /params\.k/,
+  );
+  assert.throws(
+    () => parseQualityCurves(withPoint({ aligner: "best_of_n", params: { n: 2 }, expectedReward: 1 })),
+    /points\.0\.batches/,
+  );
+  assert.throws(() => parseQualityCurves(withPoint({ ...blockwise, aligner: "beam" })), /points\.0\.aligner/);
 });

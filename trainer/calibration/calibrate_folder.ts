@@ -43,8 +43,9 @@ export interface CalibrateFolderOptions {
   seed?: number;
   /**
    * Blockwise runs per prompt and weighting in the default configuration (k = 4, 16-token blocks), for
-   * the cost model's committed-length law (default 2; 0: none, blockwise is then predicted from
-   * best-of-k's chosen answers).
+   * the cost model's committed-length law and blockwise's curve point, the mean reward of its committed
+   * answers (default 2; 0: none, blockwise is then predicted from best-of-k's chosen answers and `auto`
+   * does not offer it).
    */
   blockwiseRuns?: number;
   signal?: AbortSignal;
