@@ -36,22 +36,27 @@ import { parseArgs } from "node:util";
 import { createEngine } from "../models/engine/mod.ts";
 import { writeFileAtomic } from "../models/io/atomic_write.ts";
 import { LENGTH_CRITERIA, LENGTH_SCALE, LENGTH_TARGETS, lengthCriteria } from "./iama_criteria.ts";
-import { evaluateLengths, evaluateRewards, klFromReference, samplePools } from "./iama_eval.ts";
+import { evaluateLengths, samplePools } from "./iama_eval.ts";
 import { writeCharts } from "./iama_charts.ts";
 import { compareLadders, LADDER_METRICS, METRIC_DIRECTIONS, rungOf } from "./iama_ladder.ts";
 import { printTables } from "./iama_tables.ts";
-import { type RunPlan, trainInPairs } from "./iama_runs.ts";
+import { type RunPlan, snapshotBases, trainingRecord, trainInPairs } from "./iama_runs.ts";
 import {
+  type BaseEvaluation,
   BEST_OF_FOUR,
   BON,
   calibratedRewardModels,
   DEFAULT_MODEL,
+  evaluateRewardBase,
   HELPFULNESS_WEIGHTS,
   iamaPrompts,
   IDENTITY,
+  klFromDefault,
   MAX_TOKENS,
+  progressClock,
   type RewardMethod,
   rewardTasks,
+  roundedJson,
   SEED,
   SHARED_TRAINING,
   trainingRewardModels,
@@ -97,9 +102,7 @@ const BUDGETS = [1, 2, 4];
 const LENGTH_RADIUS = 5; // words either side of a target counted as "near" it
 const HISTOGRAM = { binWidth: 2, bins: 26 }; // 0..50 words, the last bin takes the rest
 
-const started = performance.now();
-const progress = (line: string) =>
-  console.log(`[${((performance.now() - started) / 60000).toFixed(1)} min] ${line}`);
+const progress = progressClock();
 
 // ---- checks before anything is trained --------------------------------------------------------------
 checkStatistics();
@@ -116,10 +119,9 @@ progress("checks passed: BoN pool estimator = subset enumeration, bimodality clo
 // ---- prompts and the reward models' calibration under the starting model ------------------------------
 const prompts = iamaPrompts(SIZES);
 const rewardModels = await calibratedRewardModels(prompts, SIZES.calibrationPrompts);
-const calibration = { set: rewardModels.set, calibrator: rewardModels.calibrator };
 progress(
   `calibrated: ${
-    JSON.stringify(calibration.set.criteria, ["mean", "std", "samples", "helpfulness", "harmlessness"])
+    JSON.stringify(rewardModels.set.criteria, ["mean", "std", "samples", "helpfulness", "harmlessness"])
   }`,
 );
 
@@ -168,7 +170,7 @@ const plans: RunPlan[] = [
     snapshots: SIZES.rewardSnapshots,
     config: { ...rewardShared, tasks: rewardTasks(method) },
     criteria: trainingRewardModels,
-    calibrator: calibration.calibrator,
+    calibrator: rewardModels.calibrator,
     prompts: prompts.balancedTraining,
   })),
 ];
@@ -177,13 +179,11 @@ progress("training done");
 if (args["train-only"]) Deno.exit(0);
 
 // ---- evaluation -------------------------------------------------------------------------------------
-const bases: { name: string; path: string }[] = [{ name: "default", path: DEFAULT_MODEL }];
-for (const outcome of Object.values(outcomes)) {
-  for (const snapshot of outcome.snapshots) {
-    bases.push({ name: `${outcome.name}@${snapshot.steps}`, path: snapshot.folder });
-  }
-}
-const engine = await createEngine({ models: bases, threads: 2, maxBatchSize: 64 });
+const engine = await createEngine({
+  models: snapshotBases(DEFAULT_MODEL, outcomes),
+  threads: 2,
+  maxBatchSize: 64,
+});
 const lengthOptions = {
   targets: { ...LENGTH_TARGETS },
   radius: LENGTH_RADIUS,
@@ -204,34 +204,12 @@ const ladderOf = (method: RewardMethod) =>
   SIZES.rewardSnapshots.map((steps) => `${rewardRun(method)}@${steps}`);
 const ladders = { iama: ladderOf("iama"), grpo: ladderOf("grpo"), iama_mix: ladderOf("iama_mix") };
 const rewardBases = ["default", ...ladders.iama, ...ladders.grpo, ...ladders.iama_mix];
-const rewardResults: Record<
-  string,
-  Awaited<ReturnType<typeof evaluateRewards>> & { kl: Awaited<ReturnType<typeof klFromReference>> }
-> = {};
+const rewardResults: Record<string, BaseEvaluation> = {};
 for (const base of [...new Set([...rewardBases, ...lengthBases])]) {
-  const kl = await klFromReference(
-    engine,
-    base,
-    "default",
-    prompts.kl,
-    SIZES.klSamples,
-    MAX_TOKENS,
-    SEED + 2,
-  );
-  if (!rewardBases.includes(base)) {
-    if (lengthResults[base]) Object.assign(lengthResults[base], { kl });
-    continue;
-  }
-  const pools = await samplePools(engine, base, prompts.rewardEval, SIZES.evalSamples, MAX_TOKENS, SEED + 3);
-  const rewards = await evaluateRewards(
-    pools,
-    rewardModels.registry,
-    calibration.calibrator,
-    HELPFULNESS_WEIGHTS,
-    BON,
-  );
-  rewardResults[base] = { ...rewards, kl };
+  const kl = await klFromDefault(engine, base, prompts, SIZES);
   if (lengthResults[base]) Object.assign(lengthResults[base], { kl });
+  if (!rewardBases.includes(base)) continue;
+  rewardResults[base] = await evaluateRewardBase(engine, base, prompts, SIZES, rewardModels, kl);
   progress(`evaluated ${base}: KL ${kl.perSequence.toFixed(3)} ± ${kl.standardError.toFixed(3)}`);
 }
 await engine.close();
@@ -271,12 +249,9 @@ const settings = {
   // How each ladder metric is assumed to move with KL in the bracketing verdicts.
   ladderMetrics: METRIC_DIRECTIONS,
   sizes: SIZES,
-  calibration: calibration.set,
+  calibration: rewardModels.set,
   configs: Object.fromEntries(plans.map((plan) => [plan.name, plan.config])),
-  // Sum of the logged step times (also right when a rerun reused the weights and trained nothing).
-  trainingStepSeconds: Object.fromEntries(
-    Object.values(outcomes).map((o) => [o.name, o.log.reduce((sum, log) => sum + log.seconds, 0)]),
-  ),
+  trainingStepSeconds: trainingRecord(outcomes).stepSeconds,
 };
 const results = {
   settings,
@@ -285,27 +260,10 @@ const results = {
   ),
   rewards: rewardResults,
   ladder,
-  training: Object.fromEntries(
-    Object.values(outcomes).map((o) => [
-      o.name,
-      o.log.map((log) => ({
-        step: log.step,
-        kl: log.kl,
-        beta: log.beta,
-        meanLength: log.completionLength.mean,
-        meanRawReward: log.meanRawReward,
-        meanObjective: log.meanObjective,
-        seconds: log.seconds,
-      })),
-    ]),
-  ),
+  training: trainingRecord(outcomes).steps,
 };
 await Deno.mkdir(OUT_DIR, { recursive: true });
-const fourDigits = (_key: string, value: unknown) =>
-  typeof value === "number" && Number.isFinite(value) && !Number.isInteger(value)
-    ? Number(value.toPrecision(4))
-    : value;
-await writeFileAtomic(join(OUT_DIR, "iama_results.json"), JSON.stringify(results, fourDigits) + "\n");
+await writeFileAtomic(join(OUT_DIR, "iama_results.json"), roundedJson(results));
 await writeCharts(OUT_DIR, {
   lengthResults,
   rewardResults,

@@ -26,17 +26,20 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createEngine } from "../models/engine/mod.ts";
 import { writeFileAtomic } from "../models/io/atomic_write.ts";
-import { evaluateRewards, klFromReference, samplePools } from "./iama_eval.ts";
 import { compareLadders, LADDER_METRICS, METRIC_DIRECTIONS, rungOf } from "./iama_ladder.ts";
-import { type RunPlan, trainInPairs } from "./iama_runs.ts";
+import { type RunPlan, snapshotBases, trainingRecord, trainInPairs } from "./iama_runs.ts";
 import {
+  type BaseEvaluation,
   BON,
   calibratedRewardModels,
   DEFAULT_MODEL,
+  evaluateRewardBase,
   HELPFULNESS_WEIGHTS,
   iamaPrompts,
   MAX_TOKENS,
+  progressClock,
   rewardTasks,
+  roundedJson,
   SEED,
   SHARED_TRAINING,
   trainingRewardModels,
@@ -82,9 +85,7 @@ const METHODS = ["iama", "grpo"] as const;
 type Method = (typeof METHODS)[number];
 const LABELS: Record<Method, string> = { iama: "IAMA", grpo: "GRPO" };
 
-const started = performance.now();
-const progress = (line: string) =>
-  console.log(`[${((performance.now() - started) / 60000).toFixed(1)} min] ${line}`);
+const progress = progressClock();
 
 const prompts = iamaPrompts(SIZES);
 const rewardModels = await calibratedRewardModels(prompts, SIZES.calibrationPrompts);
@@ -115,36 +116,12 @@ if (args["train-only"]) {
 }
 
 // ---- evaluation of every kept model -----------------------------------------------------------------
-const bases = [{ name: "default", path: DEFAULT_MODEL }];
-for (const outcome of Object.values(outcomes)) {
-  for (const snapshot of outcome.snapshots) {
-    bases.push({ name: `${outcome.name}@${snapshot.steps}`, path: snapshot.folder });
-  }
-}
+const bases = snapshotBases(DEFAULT_MODEL, outcomes);
 const engine = await createEngine({ models: bases, threads: 2, maxBatchSize: 64 });
-const results: Record<
-  string,
-  Awaited<ReturnType<typeof evaluateRewards>> & { kl: Awaited<ReturnType<typeof klFromReference>> }
-> = {};
+const results: Record<string, BaseEvaluation> = {};
 for (const { name } of bases) {
-  const kl = await klFromReference(
-    engine,
-    name,
-    "default",
-    prompts.kl,
-    SIZES.klSamples,
-    MAX_TOKENS,
-    SEED + 2,
-  );
-  const pools = await samplePools(engine, name, prompts.rewardEval, SIZES.evalSamples, MAX_TOKENS, SEED + 3);
-  const rewards = await evaluateRewards(
-    pools,
-    rewardModels.registry,
-    rewardModels.calibrator,
-    HELPFULNESS_WEIGHTS,
-    BON,
-  );
-  results[name] = { ...rewards, kl };
+  results[name] = await evaluateRewardBase(engine, name, prompts, SIZES, rewardModels);
+  const { kl } = results[name];
   progress(`evaluated ${name}: KL ${kl.perSequence.toFixed(3)} ± ${kl.standardError.toFixed(3)}`);
 }
 await engine.close();
@@ -165,14 +142,10 @@ const comparisons = ([["iama", "grpo"], ["grpo", "iama"]] as const).map(([subjec
   rungs: compareLadders(frontOf(subject), frontOf(other), bottom, LADDER_METRICS, METRIC_DIRECTIONS),
 }));
 
-const fourDigits = (_key: string, value: unknown) =>
-  typeof value === "number" && Number.isFinite(value) && !Number.isInteger(value)
-    ? Number(value.toPrecision(4))
-    : value;
 await Deno.mkdir(OUT_DIR, { recursive: true });
 await writeFileAtomic(
   join(OUT_DIR, "iama_fronts.json"),
-  JSON.stringify(
+  roundedJson(
     {
       settings: {
         quick,
@@ -184,27 +157,13 @@ await writeFileAtomic(
         ladderMetrics: METRIC_DIRECTIONS,
         calibration: rewardModels.set,
         configs: Object.fromEntries(plans.map((plan) => [plan.name, plan.config])),
-        trainingStepSeconds: Object.fromEntries(
-          Object.values(outcomes).map((o) => [o.name, o.log.reduce((sum, log) => sum + log.seconds, 0)]),
-        ),
+        trainingStepSeconds: trainingRecord(outcomes).stepSeconds,
       },
       rewards: results,
       fronts: Object.fromEntries(comparisons.map((c) => [c.key, c.rungs])),
-      training: Object.fromEntries(
-        Object.values(outcomes).map((o) => [
-          o.name,
-          o.log.map((log) => ({
-            step: log.step,
-            kl: log.kl,
-            meanLength: log.completionLength.mean,
-            meanRawReward: log.meanRawReward,
-            meanObjective: log.meanObjective,
-          })),
-        ]),
-      ),
+      training: trainingRecord(outcomes).steps,
     },
-    fourDigits,
-  ) + "\n",
+  ),
 );
 await writeFrontCharts(OUT_DIR, {
   results,

@@ -99,3 +99,46 @@ export async function trainInPairs(
   }
   return outcomes;
 }
+
+/** Every kept snapshot as an engine model `run@steps`, after the default model. */
+export function snapshotBases(
+  defaultModel: string,
+  outcomes: Record<string, RunOutcome>,
+): { name: string; path: string }[] {
+  return [
+    { name: "default", path: defaultModel },
+    ...Object.values(outcomes).flatMap((outcome) =>
+      outcome.snapshots.map((snapshot) => ({
+        name: `${outcome.name}@${snapshot.steps}`,
+        path: snapshot.folder,
+      }))
+    ),
+  ];
+}
+
+/**
+ * What the result files keep of training: per run, the sum of its logged step times (also right when a
+ * rerun reused the weights and trained nothing) and the main fields of every step's log.
+ */
+export function trainingRecord(outcomes: Record<string, RunOutcome>) {
+  const runs = Object.values(outcomes);
+  return {
+    stepSeconds: Object.fromEntries(
+      runs.map((o) => [o.name, o.log.reduce((sum, log) => sum + log.seconds, 0)]),
+    ),
+    steps: Object.fromEntries(
+      runs.map((o) => [
+        o.name,
+        o.log.map((log) => ({
+          step: log.step,
+          kl: log.kl,
+          beta: log.beta,
+          meanLength: log.completionLength.mean,
+          meanRawReward: log.meanRawReward,
+          meanObjective: log.meanObjective,
+          seconds: log.seconds,
+        })),
+      ]),
+    ),
+  };
+}

@@ -7,11 +7,12 @@
  * @module
  */
 import type { CalibrationSet, Calibrator, CriterionRegistry } from "../aligners/criteria/mod.ts";
-import { createEngine } from "../models/engine/mod.ts";
+import { createEngine, type GenerationEngine } from "../models/engine/mod.ts";
 import { generateDialogues, heldOutPrompts } from "../trainer/corpus/mod.ts";
+import type { KlEstimate } from "../trainer/evaluation/mod.ts";
 import type { GrpoConfigInput } from "../trainer/grpo/mod.ts";
 import { rewardModelCalibration, rewardModelCriteria } from "./iama_criteria.ts";
-import { samplePools } from "./iama_eval.ts";
+import { evaluateRewards, klFromReference, type RewardEvaluation, samplePools } from "./iama_eval.ts";
 
 export const DEFAULT_MODEL = "models/default";
 export const MAX_TOKENS = 48;
@@ -145,4 +146,57 @@ export function rewardTasks(method: RewardMethod): GrpoConfigInput["tasks"] {
     aligners,
     tasksPerGroup: 4,
   };
+}
+
+/** A progress logger that stamps each line with the minutes since it was made. */
+export function progressClock(): (line: string) => void {
+  const started = performance.now();
+  return (line) => console.log(`[${((performance.now() - started) / 60000).toFixed(1)} min] ${line}`);
+}
+
+/** JSON of a result file: non-integer numbers to 4 significant digits, one trailing newline. */
+export function roundedJson(value: unknown): string {
+  const fourDigits = (_key: string, v: unknown) =>
+    typeof v === "number" && Number.isFinite(v) && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v;
+  return JSON.stringify(value, fourDigits) + "\n";
+}
+
+/** How many prompts and samples evaluation uses. */
+export interface EvaluationSizes {
+  evalSamples: number;
+  klSamples: number;
+}
+
+/** KL(base ‖ default model) on the KL prompts, per response (seeded alike for every base). */
+export function klFromDefault(
+  engine: GenerationEngine,
+  base: string,
+  prompts: IamaPrompts,
+  sizes: EvaluationSizes,
+): Promise<KlEstimate> {
+  return klFromReference(engine, base, "default", prompts.kl, sizes.klSamples, MAX_TOKENS, SEED + 2);
+}
+
+/** One base's experiment (b) evaluation: its KL and its plain and BoN_4 rewards on the held-out prompts. */
+export type BaseEvaluation = RewardEvaluation & { kl: KlEstimate };
+
+/** Evaluates one base for experiment (b) (pools seeded alike for every base, so gaps are paired). */
+export async function evaluateRewardBase(
+  engine: GenerationEngine,
+  base: string,
+  prompts: IamaPrompts,
+  sizes: EvaluationSizes,
+  rewardModels: CalibratedRewardModels,
+  kl?: KlEstimate,
+): Promise<BaseEvaluation> {
+  const measuredKl = kl ?? await klFromDefault(engine, base, prompts, sizes);
+  const pools = await samplePools(engine, base, prompts.rewardEval, sizes.evalSamples, MAX_TOKENS, SEED + 3);
+  const rewards = await evaluateRewards(
+    pools,
+    rewardModels.registry,
+    rewardModels.calibrator,
+    HELPFULNESS_WEIGHTS,
+    BON,
+  );
+  return { ...rewards, kl: measuredKl };
 }
