@@ -32,7 +32,6 @@
  * already there (delete the folder to retrain).
  */
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { createEngine } from "../models/engine/mod.ts";
 import { writeFileAtomic } from "../models/io/atomic_write.ts";
 import { LENGTH_CRITERIA, LENGTH_SCALE, LENGTH_TARGETS, lengthCriteria } from "./iama_criteria.ts";
@@ -48,7 +47,9 @@ import {
   calibratedRewardModels,
   DEFAULT_MODEL,
   evaluateRewardBase,
+  evaluationSizes,
   HELPFULNESS_WEIGHTS,
+  iamaArgs,
   iamaPrompts,
   IDENTITY,
   klFromDefault,
@@ -63,39 +64,24 @@ import {
 } from "./iama_setup.ts";
 import { checkStatistics } from "./iama_stats.ts";
 
-const { values: args } = parseArgs({
-  args: Deno.args,
-  options: {
-    quick: { type: "boolean", default: false },
-    // Train (or find) every run's weights and stop: for starting the long part in the background.
-    "train-only": { type: "boolean", default: false },
-  },
-});
-const quick = args.quick;
+const { quick, trainOnly } = iamaArgs(Deno.args);
 
-const SIZES = quick
-  ? {
-    lengthSnapshots: [2],
-    rewardSnapshots: [1, 2],
-    rewardPromptsPerStep: 4,
-    evalPrompts: 4,
-    evalSamples: 8,
-    klPrompts: 2,
-    klSamples: 2,
-    calibrationPrompts: 4,
-  }
-  : {
-    lengthSnapshots: [80],
-    // Weights kept every 12 steps: both runs leave a ladder of models at increasing KL, and each IAMA rung
-    // is compared with the GRPO rungs just below and just above its KL (no interpolation, no controller).
-    rewardSnapshots: [12, 24, 36, 48, 60, 72, 84, 96],
-    rewardPromptsPerStep: 8,
-    evalPrompts: 32,
-    evalSamples: 16,
-    klPrompts: 32,
-    klSamples: 8,
-    calibrationPrompts: 32,
-  };
+const SIZES = {
+  ...evaluationSizes(quick),
+  ...(quick
+    ? {
+      lengthSnapshots: [2],
+      rewardSnapshots: [1, 2],
+      rewardPromptsPerStep: 4,
+    }
+    : {
+      lengthSnapshots: [80],
+      // Weights kept every 12 steps: both runs leave a ladder of models at increasing KL, and each IAMA rung
+      // is compared with the GRPO rungs just below and just above its KL (no interpolation, no controller).
+      rewardSnapshots: [12, 24, 36, 48, 60, 72, 84, 96],
+      rewardPromptsPerStep: 8,
+    }),
+};
 const WORK_ROOT = quick ? "/tmp/iama_quick" : ".cache/iama";
 const OUT_DIR = quick ? "/tmp/iama_quick/out" : "docs";
 const BUDGETS = [1, 2, 4];
@@ -176,7 +162,7 @@ const plans: RunPlan[] = [
 ];
 const outcomes = await trainInPairs(plans, DEFAULT_MODEL, WORK_ROOT, progress);
 progress("training done");
-if (args["train-only"]) Deno.exit(0);
+if (trainOnly) Deno.exit(0);
 
 // ---- evaluation -------------------------------------------------------------------------------------
 const engine = await createEngine({

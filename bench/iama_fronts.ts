@@ -23,7 +23,6 @@
  * Weights stay under `.cache/iama/` (full) or `/tmp/iama_fronts_quick/` (quick); a rerun reuses them.
  */
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { createEngine } from "../models/engine/mod.ts";
 import { writeFileAtomic } from "../models/io/atomic_write.ts";
 import { compareLadders, LADDER_METRICS, METRIC_DIRECTIONS, rungOf } from "./iama_ladder.ts";
@@ -34,7 +33,9 @@ import {
   calibratedRewardModels,
   DEFAULT_MODEL,
   evaluateRewardBase,
+  evaluationSizes,
   HELPFULNESS_WEIGHTS,
+  iamaArgs,
   iamaPrompts,
   MAX_TOKENS,
   progressClock,
@@ -47,38 +48,24 @@ import {
 import { writeFrontCharts } from "./iama_fronts_chart.ts";
 import { renderComparisons, renderRewardTable } from "./iama_tables.ts";
 
-const { values: args } = parseArgs({
-  args: Deno.args,
-  options: {
-    quick: { type: "boolean", default: false },
-    "train-only": { type: "boolean", default: false },
-  },
-});
-const quick = args.quick;
+const { quick, trainOnly } = iamaArgs(Deno.args);
 
-const SIZES = quick
-  ? {
-    betas: [0.4, 1],
-    snapshots: [1, 2],
-    promptsPerStep: 4,
-    evalPrompts: 4,
-    evalSamples: 8,
-    klPrompts: 2,
-    klSamples: 2,
-    calibrationPrompts: 4,
-  }
-  : {
-    // Geometric in β; bench:iama's ladders ran at 0.05 and had not settled after 96 steps.
-    betas: [0.15, 0.4, 1],
-    // The last snapshot is the front's point; the earlier ones show whether the run had settled.
-    snapshots: [32, 48, 64],
-    promptsPerStep: 8,
-    evalPrompts: 32,
-    evalSamples: 16,
-    klPrompts: 32,
-    klSamples: 8,
-    calibrationPrompts: 32,
-  };
+const SIZES = {
+  ...evaluationSizes(quick),
+  ...(quick
+    ? {
+      betas: [0.4, 1],
+      snapshots: [1, 2],
+      promptsPerStep: 4,
+    }
+    : {
+      // Geometric in β; bench:iama's ladders ran at 0.05 and had not settled after 96 steps.
+      betas: [0.15, 0.4, 1],
+      // The last snapshot is the front's point; the earlier ones show whether the run had settled.
+      snapshots: [32, 48, 64],
+      promptsPerStep: 8,
+    }),
+};
 const WORK_ROOT = quick ? "/tmp/iama_fronts_quick" : ".cache/iama";
 const OUT_DIR = quick ? "/tmp/iama_fronts_quick/out" : "docs";
 const METHODS = ["iama", "grpo"] as const;
@@ -110,7 +97,7 @@ const plans: RunPlan[] = SIZES.betas.flatMap((beta) =>
 );
 const outcomes = await trainInPairs(plans, DEFAULT_MODEL, WORK_ROOT, progress);
 progress("training done");
-if (args["train-only"]) {
+if (trainOnly) {
   await rewardModels.release();
   Deno.exit(0);
 }

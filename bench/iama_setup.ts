@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { parseArgs } from "node:util";
 import type { CalibrationSet, Calibrator, CriterionRegistry } from "../aligners/criteria/mod.ts";
 import { createEngine, type GenerationEngine } from "../models/engine/mod.ts";
 import { generateDialogues, heldOutPrompts } from "../trainer/corpus/mod.ts";
@@ -19,6 +20,28 @@ export const MAX_TOKENS = 48;
 export const BON = 4;
 export const SEED = 7;
 export const HELPFULNESS_WEIGHTS = [0, 0.25, 0.5, 0.75, 1];
+
+/**
+ * The benches' command line: `--quick` (a smoke test writing only under /tmp) and `--train-only` (train or
+ * find every run's weights, then stop: for starting the long part in the background).
+ */
+export function iamaArgs(args: string[]): { quick: boolean; trainOnly: boolean } {
+  const { values } = parseArgs({
+    args,
+    options: {
+      quick: { type: "boolean", default: false },
+      "train-only": { type: "boolean", default: false },
+    },
+  });
+  return { quick: values.quick, trainOnly: values["train-only"] };
+}
+
+/** Evaluation and calibration sizes of both benches (the smoke test's when `quick`). */
+export function evaluationSizes(quick: boolean) {
+  return quick
+    ? { evalPrompts: 4, evalSamples: 8, klPrompts: 2, klSamples: 2, calibrationPrompts: 4 }
+    : { evalPrompts: 32, evalSamples: 16, klPrompts: 32, klSamples: 8, calibrationPrompts: 32 };
+}
 
 /** `count` items evenly spread over `items` (all of them when there are fewer). */
 export function spread<T>(items: readonly T[], count: number): T[] {
