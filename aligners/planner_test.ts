@@ -141,22 +141,27 @@ function monotoneCurves(): QualityCurves {
   return curves;
 }
 
+/** A request of 5 prompt tokens, max_tokens 128, weighting a + b (sum). */
+const SHAPE = { promptTokens: 5, maxTokens: 128, criteriaCount: 1 };
+
+/** Plans {@link SHAPE} on `curves` within `budget` (unset fields: 8 candidates, no token limit). */
+const plannerOn = (curves: QualityCurves) => (budget: Partial<PlannerBudget>) =>
+  planWithCurves(curves, { a: 1, b: 1 }, { type: "sum" }, SHAPE, {
+    maxCandidates: 8,
+    maxGeneratedTokens: Infinity,
+    ...budget,
+  });
+
 Deno.test("planner: each budget field alone limits the choice", () => {
   const curves = monotoneCurves();
-  const shape = { promptTokens: 5, maxTokens: 128, criteriaCount: 1 };
-  const plan = (budget: Partial<PlannerBudget>) =>
-    planWithCurves(curves, { a: 1, b: 1 }, { type: "sum" }, shape, {
-      maxCandidates: 8,
-      maxGeneratedTokens: Infinity,
-      ...budget,
-    }).aligner.params.n;
+  const plan = (budget: Partial<PlannerBudget>) => plannerOn(curves)(budget).aligner.params.n;
   assert.equal(plan({}), 8);
   assert.equal(plan({ maxCandidates: 3 }), 3);
   // 60 expected tokens per candidate: 250 tokens allow 4.
   assert.equal(plan({ maxGeneratedTokens: 250 }), 4);
   // 60 passes · (2 + 0.5 n) ms: 300 ms allow n = 6.
   assert.equal(plan({ deadlineMs: 300 }), 6);
-  const tooTight = planWithCurves(curves, { a: 1 }, { type: "sum" }, shape, {
+  const tooTight = planWithCurves(curves, { a: 1 }, { type: "sum" }, SHAPE, {
     maxCandidates: 8,
     maxGeneratedTokens: Infinity,
     deadlineMs: 1,
@@ -214,14 +219,7 @@ function curvesWithBlockwise(): QualityCurves {
 }
 
 Deno.test("planner: blockwise is chosen when its tabulated reward is the highest feasible, priced by its replay", () => {
-  const curves = curvesWithBlockwise();
-  const shape = { promptTokens: 5, maxTokens: 128, criteriaCount: 1 };
-  const plan = (budget: Partial<PlannerBudget>) =>
-    planWithCurves(curves, { a: 1, b: 1 }, { type: "sum" }, shape, {
-      maxCandidates: 8,
-      maxGeneratedTokens: Infinity,
-      ...budget,
-    });
+  const plan = plannerOn(curvesWithBlockwise());
   const chosen = plan({});
   assert.equal(chosen.aligner.name, "blockwise");
   assert.deepEqual(chosen.aligner.params, { k: 4, blockTokens: 16 });
@@ -251,14 +249,11 @@ Deno.test("planner: blockwise is chosen when its tabulated reward is the highest
 
 Deno.test("planner: blockwise loses to a better-tabulated option and is offered for a near weighting", () => {
   const curves = curvesWithBlockwise();
-  const shape = { promptTokens: 5, maxTokens: 128, criteriaCount: 1 };
-  const budget = { maxCandidates: 8, maxGeneratedTokens: Infinity };
   curves.weightings[0].points.at(-1)!.expectedReward = Math.log(8) - 0.01;
-  assert.deepEqual(planWithCurves(curves, { a: 1, b: 1 }, { type: "sum" }, shape, budget).aligner.params, {
-    n: 8,
-  });
+  assert.deepEqual(plannerOn(curves)({}).aligner.params, { n: 8 });
   curves.weightings[0].points.at(-1)!.expectedReward = Math.log(8) + 0.01;
-  const near = planWithCurves(curves, { a: 3, b: 1 }, { type: "min" }, shape, budget);
+  const budget = { maxCandidates: 8, maxGeneratedTokens: Infinity };
+  const near = planWithCurves(curves, { a: 3, b: 1 }, { type: "min" }, SHAPE, budget);
   assert.equal(near.aligner.name, "blockwise");
   assert.ok(near.weighting.distance > 0);
 });
