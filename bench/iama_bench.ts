@@ -43,7 +43,6 @@ import { type RunPlan, snapshotBases, trainingRecord, trainInPairs } from "./iam
 import {
   type BaseEvaluation,
   BEST_OF_FOUR,
-  BON,
   calibratedRewardModels,
   DEFAULT_MODEL,
   evaluateRewardBase,
@@ -55,6 +54,7 @@ import {
   klFromDefault,
   MAX_TOKENS,
   progressClock,
+  resultSettings,
   type RewardMethod,
   rewardTasks,
   roundedJson,
@@ -224,20 +224,10 @@ const comparisons =
 // Keyed `iama_vs_grpo`, `grpo_vs_iama`, `iama_mix_vs_grpo`, `grpo_vs_iama_mix`.
 const ladder = Object.fromEntries(comparisons.map((c) => [c.key, c.rungs]));
 const settings = {
-  quick,
-  maxTokens: MAX_TOKENS,
-  seed: SEED,
+  ...resultSettings({ quick, sizes: SIZES, calibration: rewardModels.set, plans, outcomes }),
   lengthTargets: LENGTH_TARGETS,
   lengthScale: LENGTH_SCALE,
   lengthRadius: LENGTH_RADIUS,
-  helpfulnessWeights: HELPFULNESS_WEIGHTS,
-  bestOfN: BON,
-  // How each ladder metric is assumed to move with KL in the bracketing verdicts.
-  ladderMetrics: METRIC_DIRECTIONS,
-  sizes: SIZES,
-  calibration: rewardModels.set,
-  configs: Object.fromEntries(plans.map((plan) => [plan.name, plan.config])),
-  trainingStepSeconds: trainingRecord(outcomes).stepSeconds,
 };
 const results = {
   settings,

@@ -29,7 +29,6 @@ import { compareLadders, LADDER_METRICS, METRIC_DIRECTIONS, rungOf } from "./iam
 import { type RunPlan, snapshotBases, trainingRecord, trainInPairs } from "./iama_runs.ts";
 import {
   type BaseEvaluation,
-  BON,
   calibratedRewardModels,
   DEFAULT_MODEL,
   evaluateRewardBase,
@@ -37,11 +36,10 @@ import {
   HELPFULNESS_WEIGHTS,
   iamaArgs,
   iamaPrompts,
-  MAX_TOKENS,
   progressClock,
+  resultSettings,
   rewardTasks,
   roundedJson,
-  SEED,
   SHARED_TRAINING,
   trainingRewardModels,
 } from "./iama_setup.ts";
@@ -134,18 +132,7 @@ await writeFileAtomic(
   join(OUT_DIR, "iama_fronts.json"),
   roundedJson(
     {
-      settings: {
-        quick,
-        sizes: SIZES,
-        maxTokens: MAX_TOKENS,
-        seed: SEED,
-        bestOfN: BON,
-        helpfulnessWeights: HELPFULNESS_WEIGHTS,
-        ladderMetrics: METRIC_DIRECTIONS,
-        calibration: rewardModels.set,
-        configs: Object.fromEntries(plans.map((plan) => [plan.name, plan.config])),
-        trainingStepSeconds: trainingRecord(outcomes).stepSeconds,
-      },
+      settings: resultSettings({ quick, sizes: SIZES, calibration: rewardModels.set, plans, outcomes }),
       rewards: results,
       fronts: Object.fromEntries(comparisons.map((c) => [c.key, c.rungs])),
       training: trainingRecord(outcomes).steps,

@@ -13,6 +13,8 @@ import { generateDialogues, heldOutPrompts } from "../trainer/corpus/mod.ts";
 import type { KlEstimate } from "../trainer/evaluation/mod.ts";
 import type { GrpoConfigInput } from "../trainer/grpo/mod.ts";
 import { rewardModelCalibration, rewardModelCriteria } from "./iama_criteria.ts";
+import { METRIC_DIRECTIONS } from "./iama_ladder.ts";
+import { type RunOutcome, type RunPlan, trainingRecord } from "./iama_runs.ts";
 import { evaluateRewards, klFromReference, type RewardEvaluation, samplePools } from "./iama_eval.ts";
 
 export const DEFAULT_MODEL = "models/default";
@@ -222,4 +224,27 @@ export async function evaluateRewardBase(
     BON,
   );
   return { ...rewards, kl: measuredKl };
+}
+
+/** The settings both result files record: what was run, how it was compared, and how long training took. */
+export function resultSettings(inputs: {
+  quick: boolean;
+  sizes: object;
+  calibration: CalibrationSet;
+  plans: readonly RunPlan[];
+  outcomes: Record<string, RunOutcome>;
+}) {
+  return {
+    quick: inputs.quick,
+    sizes: inputs.sizes,
+    maxTokens: MAX_TOKENS,
+    seed: SEED,
+    bestOfN: BON,
+    helpfulnessWeights: HELPFULNESS_WEIGHTS,
+    // How each compared metric is assumed to move with KL in the bracketing verdicts.
+    ladderMetrics: METRIC_DIRECTIONS,
+    calibration: inputs.calibration,
+    configs: Object.fromEntries(inputs.plans.map((plan) => [plan.name, plan.config])),
+    trainingStepSeconds: trainingRecord(inputs.outcomes).stepSeconds,
+  };
 }
