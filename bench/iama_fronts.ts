@@ -16,9 +16,22 @@
  * Everything else is bench:iama's experiment (b): prompts, calibration, tasks, rollouts, evaluation
  * (iama_setup.ts, iama_eval.ts).
  *
+ * `--objective` (the third design, written down before its runs): the same fronts with advantages NOT
+ * scaled by the group's standard deviation, and groups of 16 (4 prompts per step, so a step costs the same
+ * 64 rollouts). Why: the optimum argument above holds for the ascent of J − β·KL, and only unscaled
+ * advantages ascend it (the surrogate and the k3 term are both summed per sequence over the same token
+ * weights, so the per-sequence objective is r̃ − β·KL with β in z per nat); dividing each group by its own
+ * standard deviation reweights prompts and sets each method's effective β by its own reward scale. The
+ * first variation's plug-in error shrinks as O(1/M) (IAMA.md §3), and the theory's noise floor grows with
+ * it, so M goes from 8 to 16. Expected, if these two deviations are why the first two designs found no
+ * dominance: no "GRPO ahead" verdict on BoN_4 value at matched KL, IAMA's BoN_4 front on or above GRPO's
+ * wherever their KLs overlap, and plain values close (GRPO's possibly higher). If GRPO's BoN_4 front is
+ * again above IAMA's, neither deviation explains the earlier results.
+ *
  *     deno run --allow-all bench/iama_fronts.ts                # full (about an hour on 2 cores)
  *     deno run --allow-all bench/iama_fronts.ts --train-only   # train (or find) the weights, then stop
  *     deno run --allow-all bench/iama_fronts.ts --quick        # smoke test, writes under /tmp only
+ *     deno run --allow-all bench/iama_fronts.ts --objective    # the third design (any of the above)
  *
  * Weights stay under `.cache/iama/` (full) or `/tmp/iama_fronts_quick/` (quick); a rerun reuses them.
  */
@@ -46,23 +59,37 @@ import {
 import { writeFrontCharts } from "./iama_fronts_chart.ts";
 import { renderComparisons, renderRewardTable } from "./iama_tables.ts";
 
-const { quick, trainOnly } = iamaArgs(Deno.args);
+const { quick, trainOnly, flags } = iamaArgs(Deno.args, ["objective"]);
+
+/** The two designs: std-scaled advantages, M = 8 (session 4), and the objective's own scale, M = 16. */
+const DESIGN = flags.objective
+  ? {
+    runPrefix: "objfront",
+    outName: "iama_fronts_objective",
+    advantage: { scaleByStd: false },
+    groupSize: 16,
+    // Unscaled rewards are z-scores (within-prompt std about ½), so these match the first design's
+    // 0.3 / 0.6 / 1.2 in std-scaled units: the middle one nearly settled there, the largest settled.
+    betas: quick ? [0.3, 0.6] : [0.15, 0.3, 0.6],
+    promptsPerStep: 4,
+  }
+  : {
+    runPrefix: "front",
+    outName: "iama_fronts",
+    advantage: { scaleByStd: true },
+    groupSize: 8,
+    // Geometric in β; bench:iama's ladders ran at 0.05 and had not settled after 96 steps.
+    betas: quick ? [0.4, 1] : [0.15, 0.4, 1],
+    promptsPerStep: quick ? 4 : 8,
+  };
 
 const SIZES = {
   ...evaluationSizes(quick),
-  ...(quick
-    ? {
-      betas: [0.4, 1],
-      snapshots: [1, 2],
-      promptsPerStep: 4,
-    }
-    : {
-      // Geometric in β; bench:iama's ladders ran at 0.05 and had not settled after 96 steps.
-      betas: [0.15, 0.4, 1],
-      // The last snapshot is the front's point; the earlier ones show whether the run had settled.
-      snapshots: [32, 48, 64],
-      promptsPerStep: 8,
-    }),
+  betas: DESIGN.betas,
+  promptsPerStep: DESIGN.promptsPerStep,
+  groupSize: DESIGN.groupSize,
+  // The last snapshot is the front's point; the earlier ones show whether the run had settled.
+  snapshots: quick ? [1, 2] : [32, 48, 64],
 };
 const WORK_ROOT = quick ? "/tmp/iama_fronts_quick" : ".cache/iama";
 const OUT_DIR = quick ? "/tmp/iama_fronts_quick/out" : "docs";
@@ -77,7 +104,7 @@ const rewardModels = await calibratedRewardModels(prompts, SIZES.calibrationProm
 progress("reward models calibrated under the default model");
 
 // ---- training: (IAMA, GRPO) side by side at each β ---------------------------------------------------
-const runName = (method: Method, beta: number) => `front_${method}_beta${beta}`;
+const runName = (method: Method, beta: number) => `${DESIGN.runPrefix}_${method}_beta${beta}`;
 const plans: RunPlan[] = SIZES.betas.flatMap((beta) =>
   METHODS.map((method) => ({
     name: runName(method, beta),
@@ -85,6 +112,8 @@ const plans: RunPlan[] = SIZES.betas.flatMap((beta) =>
     config: {
       ...SHARED_TRAINING,
       promptsPerStep: SIZES.promptsPerStep,
+      groupSize: SIZES.groupSize,
+      advantage: DESIGN.advantage,
       kl: { kind: "fixed" as const, beta },
       tasks: rewardTasks(method),
     },
@@ -129,7 +158,7 @@ const comparisons = ([["iama", "grpo"], ["grpo", "iama"]] as const).map(([subjec
 
 await Deno.mkdir(OUT_DIR, { recursive: true });
 await writeFileAtomic(
-  join(OUT_DIR, "iama_fronts.json"),
+  join(OUT_DIR, `${DESIGN.outName}.json`),
   roundedJson(
     {
       settings: resultSettings({ quick, sizes: SIZES, calibration: rewardModels.set, plans, outcomes }),
@@ -139,7 +168,7 @@ await writeFileAtomic(
     },
   ),
 );
-await writeFrontCharts(OUT_DIR, {
+await writeFrontCharts(OUT_DIR, DESIGN.outName, {
   results,
   betas: SIZES.betas,
   snapshots: SIZES.snapshots,
@@ -148,4 +177,4 @@ await writeFrontCharts(OUT_DIR, {
 });
 console.log("\n" + renderRewardTable(results, bases.map((b) => b.name), HELPFULNESS_WEIGHTS));
 console.log("\n" + renderComparisons(comparisons) + "\n");
-progress(`wrote ${OUT_DIR}/iama_fronts.json and ${OUT_DIR}/iama_fronts*.png`);
+progress(`wrote ${OUT_DIR}/${DESIGN.outName}.json and ${OUT_DIR}/${DESIGN.outName}*.png`);

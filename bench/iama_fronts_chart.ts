@@ -28,8 +28,8 @@ export interface FrontChartInputs {
   outcomes: Record<string, RunOutcome>;
 }
 
-/** Writes the two PNGs into `dir`. */
-export async function writeFrontCharts(dir: string, inputs: FrontChartInputs): Promise<void> {
+/** Writes the two PNGs into `dir` as `<name>.png` and `<name>_training.png`. */
+export async function writeFrontCharts(dir: string, name: string, inputs: FrontChartInputs): Promise<void> {
   const { results, snapshots } = inputs;
   const point = (base: string, value: (r: RewardEvaluation) => number): [number, number] => [
     Math.max(0, results[base].kl.perSequence),
@@ -58,7 +58,7 @@ export async function writeFrontCharts(dir: string, inputs: FrontChartInputs): P
       }
     }
   }
-  await writeLineChartPng(join(dir, "iama_fronts.png"), {
+  await writeLineChartPng(join(dir, `${name}.png`), {
     title: `(b) fronts traced by beta (${inputs.betas.join(", ")}), ${last} steps each`,
     xLabel: "KL(base || default), nats per response",
     yLabel: "value (z): BoN_4 = mean over w of w*h+(1-w)*s, plain = (h+s)/2",
@@ -81,7 +81,7 @@ export async function writeFrontCharts(dir: string, inputs: FrontChartInputs): P
       });
     });
   }
-  await writeLineChartPng(join(dir, "iama_fronts_training.png"), {
+  await writeLineChartPng(join(dir, `${name}_training.png`), {
     title: "(b) fronts: rollout KL per token x 1000 during training",
     xLabel: "step",
     yLabel: "KL per token x 1000",

@@ -25,17 +25,28 @@ export const HELPFULNESS_WEIGHTS = [0, 0.25, 0.5, 0.75, 1];
 
 /**
  * The benches' command line: `--quick` (a smoke test writing only under /tmp) and `--train-only` (train or
- * find every run's weights, then stop: for starting the long part in the background).
+ * find every run's weights, then stop: for starting the long part in the background), plus the boolean
+ * `extraFlags` a bench names.
  */
-export function iamaArgs(args: string[]): { quick: boolean; trainOnly: boolean } {
+export function iamaArgs<Flag extends string = never>(
+  args: string[],
+  extraFlags: readonly Flag[] = [],
+): { quick: boolean; trainOnly: boolean; flags: Record<Flag, boolean> } {
   const { values } = parseArgs({
     args,
     options: {
       quick: { type: "boolean", default: false },
       "train-only": { type: "boolean", default: false },
+      ...Object.fromEntries(extraFlags.map((flag) => [flag, { type: "boolean" as const, default: false }])),
     },
   });
-  return { quick: values.quick, trainOnly: values["train-only"] };
+  const parsed = values as Record<string, unknown>;
+  const flags = Object.fromEntries(extraFlags.map((flag) => [flag, parsed[flag] === true]));
+  return {
+    quick: parsed.quick === true,
+    trainOnly: parsed["train-only"] === true,
+    flags: flags as Record<Flag, boolean>,
+  };
 }
 
 /** Evaluation and calibration sizes of both benches (the smoke test's when `quick`). */
