@@ -79,6 +79,8 @@ export interface CostParams {
 /** Predicted compute (for runs that generate `maxTokens` per candidate; an upper bound otherwise). */
 export interface Cost {
   forwardPasses: number;
+  /** Prompt tokens prefilled: each engine request prefills its whole prompt once for all its candidates. */
+  prefillTokens: number;
   generatedTokens: number;
   /** Criterion scorings: one per (positively weighted criterion, candidate). */
   rewardEvaluations: number;

@@ -25,6 +25,7 @@ export interface BestOfNOptions {
  * const bon = createBestOfN({ n: 4 });
  * assert.deepEqual(bon.estimateCost({ promptTokens: 4, maxTokens: 5, criteriaCount: 2 }), {
  *   forwardPasses: 5,
+ *   prefillTokens: 4,
  *   generatedTokens: 20,
  *   rewardEvaluations: 8,
  * });

@@ -55,9 +55,11 @@ export interface BlockwiseOptions {
  * ```ts
  * import assert from "node:assert/strict";
  * import { blockwiseCost } from "./blockwise.ts";
- * // 2 blocks of 3 tokens (the second has 2): passes (1 + 2) + (1 + 1); 2 · 5 tokens; 2 · 2 scorings.
+ * // 2 blocks of 3 tokens (the second has 2): passes (1 + 2) + (1 + 1); prompts of 4 and 4 + 3 tokens;
+ * // 2 · 5 tokens; 2 · 2 scorings.
  * assert.deepEqual(blockwiseCost({ promptTokens: 4, maxTokens: 5, criteriaCount: 1 }, 2, 3), {
  *   forwardPasses: 5,
+ *   prefillTokens: 11,
  *   generatedTokens: 10,
  *   rewardEvaluations: 4,
  * });
@@ -70,7 +72,7 @@ export function blockwiseCost(
   maxBlocks = Infinity,
 ): Cost {
   const limit = Math.min(params.maxTokens, maxBlocks * blockTokens);
-  const total: Cost = { forwardPasses: 0, generatedTokens: 0, rewardEvaluations: 0 };
+  const total: Cost = { forwardPasses: 0, prefillTokens: 0, generatedTokens: 0, rewardEvaluations: 0 };
   for (let done = 0, block = 0; block === 0 || done < limit; block++) {
     const size = Math.min(blockTokens, limit - done);
     const cost = batchCost(
@@ -80,6 +82,7 @@ export function blockwiseCost(
       true,
     );
     total.forwardPasses += cost.forwardPasses;
+    total.prefillTokens += cost.prefillTokens;
     total.generatedTokens += cost.generatedTokens;
     total.rewardEvaluations += cost.rewardEvaluations;
     done += size;

@@ -39,7 +39,7 @@ function enumerateBlockwise(
   { k, blockTokens, maxBlocks, params }: Process,
 ): Cost {
   const limit = Math.min(params.maxTokens, maxBlocks * blockTokens);
-  const total: Cost = { forwardPasses: 0, generatedTokens: 0, rewardEvaluations: 0 };
+  const total: Cost = { forwardPasses: 0, prefillTokens: 0, generatedTokens: 0, rewardEvaluations: 0 };
   const visit = (done: number, probability: number) => {
     const size = Math.min(blockTokens, limit - done);
     const running = lengths.map((l) => Math.min(l, params.maxTokens)).filter((l) => l > done);
@@ -53,6 +53,8 @@ function enumerateBlockwise(
       const generated = tuple.map((l) => Math.min(l - done, size));
       // One prefill pass yields every first token, then one decode pass per further token.
       total.forwardPasses += p * Math.max(1, ...generated);
+      // Each block prefills the prompt and the committed prefix.
+      total.prefillTokens += p * (params.promptTokens + done);
       total.generatedTokens += p * generated.reduce((a, b) => a + b, 0);
       total.rewardEvaluations += p * k * params.criteriaCount;
       for (const chosen of tuple) {
@@ -75,7 +77,7 @@ function enumerateCommitted(
   { k, blockTokens, maxBlocks, params }: Process,
 ): Cost {
   const limit = Math.min(params.maxTokens, maxBlocks * blockTokens);
-  const total: Cost = { forwardPasses: 0, generatedTokens: 0, rewardEvaluations: 0 };
+  const total: Cost = { forwardPasses: 0, prefillTokens: 0, generatedTokens: 0, rewardEvaluations: 0 };
   const running = (law: readonly number[], done: number) =>
     law.map((l) => Math.min(l, params.maxTokens)).filter((l) => l > done);
   const visit = (done: number, probability: number) => {
@@ -90,6 +92,8 @@ function enumerateCommitted(
       const generated = tuple.map((l) => Math.min(l - done, size));
       // One prefill pass yields every first token, then one decode pass per further token.
       total.forwardPasses += p * Math.max(1, ...generated);
+      // Each block prefills the prompt and the committed prefix.
+      total.prefillTokens += p * (params.promptTokens + done);
       total.generatedTokens += p * generated.reduce((a, b) => a + b, 0);
       total.rewardEvaluations += p * k * params.criteriaCount;
       if (tuple[0] > done + size && done + size < limit) visit(done + size, p);
@@ -101,12 +105,13 @@ function enumerateCommitted(
 
 const mean = (costs: Cost[]): Cost => ({
   forwardPasses: costs.reduce((s, c) => s + c.forwardPasses, 0) / costs.length,
+  prefillTokens: costs.reduce((s, c) => s + c.prefillTokens, 0) / costs.length,
   generatedTokens: costs.reduce((s, c) => s + c.generatedTokens, 0) / costs.length,
   rewardEvaluations: costs.reduce((s, c) => s + c.rewardEvaluations, 0) / costs.length,
 });
 
 function assertClose(actual: Cost, expected: Cost, message: string) {
-  for (const key of ["forwardPasses", "generatedTokens", "rewardEvaluations"] as const) {
+  for (const key of ["forwardPasses", "prefillTokens", "generatedTokens", "rewardEvaluations"] as const) {
     assert.ok(
       Math.abs(actual[key] - expected[key]) < 1e-9,
       `${message} ${key}: ${actual[key]} vs ${expected[key]}`,
@@ -119,7 +124,7 @@ function curvesOf(completionTokens: number[][], measuredLimit: number): QualityC
   return {
     completionTokens,
     sampling: { temperature: 1, topP: 1, maxTokens: measuredLimit },
-    timing: { millisecondsPerPass: 2, millisecondsPerPassPerCandidate: 0.5 },
+    timing: { millisecondsPerPass: 2, millisecondsPerGeneratedToken: 0.5, millisecondsPerPrefillToken: 0.1 },
     weightings: [{ weights: { hash: 1 }, points: [] }],
   } as unknown as QualityCurves;
 }
@@ -183,7 +188,8 @@ Deno.test("predictAlignerCost predicts blockwise; with every length at max_token
     })!;
     const exact = blockwiseCost(params, blockwise.k, blockwise.blockTokens, blockwise.maxBlocks);
     assertClose(predicted, exact, JSON.stringify(blockwise));
-    assert.equal(predicted.milliseconds, exact.forwardPasses * (2 + 0.5 * blockwise.k));
+    const ms = 2 * exact.forwardPasses + 0.5 * exact.generatedTokens + 0.1 * exact.prefillTokens;
+    assert.ok(Math.abs(predicted.milliseconds - ms) < 1e-9);
   }
   const varied = curvesOf([[1, 3, 4, 12], [2, 5, 20]], 30);
   const process = { k: 2, blockTokens: 3, maxBlocks: Infinity, params: { ...params, maxTokens: 9 } };
@@ -272,6 +278,7 @@ Deno.test("fixed-length runs on the real engine spend exactly the predicted comp
       const params = { promptTokens: promptIds.length, maxTokens, criteriaCount: 1 };
       const predicted = predictAlignerCost(curves, aligner, params, { hash: 1 })!;
       assert.equal(predicted.forwardPasses, receipt.compute.forwardPasses);
+      assert.equal(predicted.prefillTokens, receipt.compute.prefillTokens);
       assert.equal(predicted.generatedTokens, receipt.compute.generatedTokens);
       assert.equal(predicted.rewardEvaluations, receipt.compute.rewardEvaluations);
       assert.deepEqual(
@@ -303,11 +310,18 @@ Deno.test("predictAlignerCost: blockwise's measured runs replayed, their committ
   // p0r0: 3 + 3, 4 + 4; p0r1: 3 + 3 + 3, 6 + 5 + 6; p1r0: 3 + 3 + 3, 6 + 6 + 5; p1r1: 3, 5.
   const byHand = {
     forwardPasses: ((6 + 9) / 2 + (9 + 3) / 2) / 2,
+    // Blocks prefill 3 + 3b tokens: runs of 2, 3, 3 and 1 blocks.
+    prefillTokens: ((3 + 6 + (3 + 6 + 9)) / 2 + (3 + 6 + 9 + 3) / 2) / 2,
     generatedTokens: ((8 + 17) / 2 + (17 + 5) / 2) / 2,
     rewardEvaluations: ((2 * 2 + 3 * 2) / 2 + (3 * 2 + 1 * 2) / 2) / 2,
   };
   assertClose(predict(params), byHand, "replayed");
-  assert.equal(predict(params).milliseconds, byHand.forwardPasses * (2 + 0.5 * 2));
+  assert.ok(
+    Math.abs(
+      predict(params).milliseconds -
+        (2 * byHand.forwardPasses + 0.5 * byHand.generatedTokens + 0.1 * byHand.prefillTokens),
+    ) < 1e-9,
+  );
   // At most 2 blocks: the third block is not drawn.
   assert.equal(
     predict(params, { k: 2, blockTokens: 3, maxBlocks: 2 }).generatedTokens,

@@ -4,6 +4,7 @@
  * candidate's first token, then runs one batched decode pass per further token:
  *
  *     forwardPasses    = batches · maxTokens
+ *     prefillTokens    = batches · promptTokens
  *     generatedTokens  = batches · n · maxTokens
  *     rewardEvaluations = batches · n · criteriaCount     (when the candidates are scored)
  *
@@ -28,6 +29,7 @@ import type { Cost, CostParams } from "./aligner.ts";
  * import { batchCost } from "./cost.ts";
  * assert.deepEqual(batchCost({ promptTokens: 10, maxTokens: 8, criteriaCount: 2 }, 4, 1, true), {
  *   forwardPasses: 8,
+ *   prefillTokens: 10,
  *   generatedTokens: 32,
  *   rewardEvaluations: 8,
  * });
@@ -36,6 +38,7 @@ import type { Cost, CostParams } from "./aligner.ts";
 export function batchCost(params: CostParams, n: number, batches: number, scored: boolean): Cost {
   return {
     forwardPasses: batches * Math.max(1, params.maxTokens),
+    prefillTokens: batches * params.promptTokens,
     generatedTokens: batches * n * params.maxTokens,
     rewardEvaluations: scored ? batches * n * params.criteriaCount : 0,
   };
@@ -60,6 +63,7 @@ export interface BatchShape {
  * accounting as {@link batchCost}, in expectation over the batches drawn):
  *
  *     forwardPasses     = Σ_b p_b · max(1, E[longest of size_b])
+ *     prefillTokens     = Σ_b p_b · promptTokens
  *     generatedTokens   = Σ_b p_b · size_b · E[min(L, maxTokens)]
  *     rewardEvaluations = Σ_b p_b · size_b · criteriaCount     (when scored)
  *
@@ -80,10 +84,11 @@ export function expectedCost(
   scored: boolean,
   lengths: CompletionLengths,
 ): Cost {
-  const cost: Cost = { forwardPasses: 0, generatedTokens: 0, rewardEvaluations: 0 };
+  const cost: Cost = { forwardPasses: 0, prefillTokens: 0, generatedTokens: 0, rewardEvaluations: 0 };
   for (const { size, probability } of batches) {
     const longest = lengths.meanLongest(size, params.maxTokens);
     cost.forwardPasses += probability * Math.max(1, longest);
+    cost.prefillTokens += probability * params.promptTokens;
     cost.generatedTokens += probability * size * lengths.meanTokens(params.maxTokens);
     if (scored) cost.rewardEvaluations += probability * size * params.criteriaCount;
   }
@@ -117,6 +122,7 @@ export interface ContinuationLengths {
  * the answer has not ended (limit = min(maxTokens, maxBlocks · T)):
  *
  *     forwardPasses     = Σ_b longest_b
+ *     prefillTokens     = Σ_b P(L > done_b) · (promptTokens + done_b)
  *     generatedTokens   = Σ_b k · E[min(L − done_b, size_b); L > done_b]
  *     rewardEvaluations = Σ_b P(L > done_b) · k · criteriaCount
  *
@@ -134,6 +140,7 @@ export interface ContinuationLengths {
  * const params = { promptTokens: 4, maxTokens: 5, criteriaCount: 1 };
  * assert.deepEqual(expectedBlockwiseCost(params, 2, 3, Infinity, full), {
  *   forwardPasses: 5,
+ *   prefillTokens: 4 + 7,
  *   generatedTokens: 10,
  *   rewardEvaluations: 4,
  * });
@@ -147,11 +154,12 @@ export function expectedBlockwiseCost(
   lengths: ContinuationLengths,
 ): Cost {
   const limit = Math.min(params.maxTokens, maxBlocks * blockTokens);
-  const cost: Cost = { forwardPasses: 0, generatedTokens: 0, rewardEvaluations: 0 };
+  const cost: Cost = { forwardPasses: 0, prefillTokens: 0, generatedTokens: 0, rewardEvaluations: 0 };
   for (let done = 0; done === 0 || done < limit; done += blockTokens) {
     const size = Math.min(blockTokens, limit - done);
     const { reached, meanTokens, meanLongest } = lengths.block(k, done, size, params.maxTokens);
     cost.forwardPasses += meanLongest;
+    cost.prefillTokens += reached * (params.promptTokens + done);
     cost.generatedTokens += k * meanTokens;
     cost.rewardEvaluations += reached * k * params.criteriaCount;
   }

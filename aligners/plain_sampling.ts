@@ -24,6 +24,7 @@ export interface PlainSamplingOptions {
  * const plain = createPlainSampling();
  * assert.deepEqual(plain.estimateCost({ promptTokens: 4, maxTokens: 5, criteriaCount: 2 }), {
  *   forwardPasses: 5,
+ *   prefillTokens: 4,
  *   generatedTokens: 5,
  *   rewardEvaluations: 0,
  * });

@@ -147,7 +147,7 @@ export function optionAligner(point: CurvePoint): Aligner {
  * const curves = {
  *   modelVersion: "v1", calibrationMethod: "z_score" as const, sampling: { temperature: 1, topP: 1, maxTokens: 10 },
  *   samplesPerPrompt: 2, seed: 1, completionTokens: [[5, 5]], meanCompletionTokens: 5,
- *   timing: { millisecondsPerPass: 1, millisecondsPerPassPerCandidate: 0 },
+ *   timing: { millisecondsPerPass: 1, millisecondsPerGeneratedToken: 0, millisecondsPerPrefillToken: 0 },
  *   weightings: [{ weights: { length: 1 }, aggregator: "sum" as const, rMax: 1,
  *     points: [point(1, 0), point(2, 0.5), point(4, 0.9)] }],
  * };

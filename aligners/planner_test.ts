@@ -6,7 +6,11 @@ import type { CurvePoint, QualityCurves } from "./quality_curves/mod.ts";
 // Each prompt's responses all have the same length, so expected costs have a closed form:
 // E[min(L, m)] = E[longest of n] = mean over prompts of min(L_p, m).
 const PROMPT_LENGTHS = [20, 60, 100];
-const TIMING = { millisecondsPerPass: 2, millisecondsPerPassPerCandidate: 0.5 };
+const TIMING = {
+  millisecondsPerPass: 2,
+  millisecondsPerGeneratedToken: 0.5,
+  millisecondsPerPrefillToken: 0.1,
+};
 
 function constructedCurves(rng: Rng): QualityCurves {
   const reward = () => Math.round(rng.nextFloat() * 100) / 100; // coarse: ties happen
@@ -65,18 +69,27 @@ function constructedCurves(rng: Rng): QualityCurves {
   };
 }
 
-/** Closed-form cost of a point for a request of prompt P = 5 tokens (one prefill pass) and `maxTokens`. */
+/** Closed-form cost of a point for a request of prompt P = 5 tokens (prefilled once per batch) and `maxTokens`. */
 function closedFormCost(point: CurvePoint, maxTokens: number) {
-  const length = PROMPT_LENGTHS.reduce((sum, l) => sum + Math.min(l, maxTokens), 0) / PROMPT_LENGTHS.length;
-  // Blockwise's replayed blocks (constructedCurves) add up to one batch of k answers of each prompt's length.
-  const batches = point.aligner === "blockwise" ? [{ size: point.params.k, probability: 1 }] : point.batches;
-  let [tokens, passes, ms] = [0, 0, 0];
+  const mean = (f: (length: number) => number) =>
+    PROMPT_LENGTHS.reduce((sum, l) => sum + f(Math.min(l, maxTokens)), 0) / PROMPT_LENGTHS.length;
+  const length = mean((l) => l);
+  // Blockwise's replayed blocks (constructedCurves) add up to one batch of k answers of each prompt's length,
+  // and its B = ⌈L/16⌉ blocks prefill the prompt and the 16·b committed tokens: 5·B + 16·B(B − 1)/2.
+  const blockwise = point.aligner === "blockwise";
+  const batches = blockwise ? [{ size: point.params.k, probability: 1 }] : point.batches;
+  let [tokens, passes, prefill] = [0, 0, 0];
   for (const { size, probability } of batches) {
     tokens += probability * size * length;
     passes += probability * length;
-    ms += probability * length * (TIMING.millisecondsPerPass + TIMING.millisecondsPerPassPerCandidate * size);
+    prefill += probability * 5;
   }
-  return { tokens, passes, ms };
+  if (blockwise) {
+    prefill = mean((l) => 5 * Math.ceil(l / 16) + 8 * Math.ceil(l / 16) * (Math.ceil(l / 16) - 1));
+  }
+  const ms = TIMING.millisecondsPerPass * passes + TIMING.millisecondsPerGeneratedToken * tokens +
+    TIMING.millisecondsPerPrefillToken * prefill;
+  return { tokens, passes, prefill, ms };
 }
 
 const candidatesOf = (p: CurvePoint) =>
@@ -122,6 +135,7 @@ Deno.test("planner: brute force over every option picks the same one and it resp
     assert.ok(budget.deadlineMs === undefined || cost.ms <= budget.deadlineMs + 1e-9);
     assert.ok(Math.abs(decision.chosen.predicted.generatedTokens - cost.tokens) < 1e-9);
     assert.ok(Math.abs(decision.chosen.predicted.forwardPasses - cost.passes) < 1e-9);
+    assert.ok(Math.abs(decision.chosen.predicted.prefillTokens - cost.prefill) < 1e-9);
     assert.ok(Math.abs(decision.chosen.predicted.milliseconds - cost.ms) < 1e-9);
     assert.equal(decision.optionsFeasible, feasible.length);
     if (chosen.aligner === "blockwise") blockwiseChosen++;
@@ -159,8 +173,9 @@ Deno.test("planner: each budget field alone limits the choice", () => {
   assert.equal(plan({ maxCandidates: 3 }), 3);
   // 60 expected tokens per candidate: 250 tokens allow 4.
   assert.equal(plan({ maxGeneratedTokens: 250 }), 4);
-  // 60 passes · (2 + 0.5 n) ms: 300 ms allow n = 6.
-  assert.equal(plan({ deadlineMs: 300 }), 6);
+  // 60 passes · 2 ms + 60 n tokens · 0.5 ms + 5 prompt tokens · 0.1 ms: 300.5 ms allow n = 6, 300 only 5.
+  assert.equal(plan({ deadlineMs: 300.5 }), 6);
+  assert.equal(plan({ deadlineMs: 300 }), 5);
   const tooTight = planWithCurves(curves, { a: 1 }, { type: "sum" }, SHAPE, {
     maxCandidates: 8,
     maxGeneratedTokens: Infinity,
@@ -198,10 +213,14 @@ const BLOCKWISE_RUNS = [
 //   prompt 0: runs (16 + 16, 53 + 31) and (16, 51) → passes 24, tokens 67.5
 //   prompt 1: passes 4 · 16 = 64, tokens 64 + 58 + 64 + 47 = 233
 //   prompt 2: passes 7 · 16 = 112, tokens 6 · 64 + 52 = 436
+// Block b prefills the prompt (5 tokens) and the 16·b committed: prompt 0 (5 + 21 and 5) → 15.5, prompt 1
+// 4 · 5 + 16 · 6 = 116, prompt 2 7 · 5 + 16 · 21 = 371.
 const BLOCKWISE_PASSES = (24 + 64 + 112) / 3;
 const BLOCKWISE_TOKENS = (67.5 + 233 + 436) / 3; // 245.5
-const BLOCKWISE_MS = BLOCKWISE_PASSES *
-  (TIMING.millisecondsPerPass + 4 * TIMING.millisecondsPerPassPerCandidate);
+const BLOCKWISE_PREFILL = (15.5 + 116 + 371) / 3;
+const BLOCKWISE_MS = TIMING.millisecondsPerPass * BLOCKWISE_PASSES +
+  TIMING.millisecondsPerGeneratedToken * BLOCKWISE_TOKENS +
+  TIMING.millisecondsPerPrefillToken * BLOCKWISE_PREFILL;
 
 /** Best-of-N with reward growing in N, and blockwise decoding (k = 4) tabulated above all of them. */
 function curvesWithBlockwise(): QualityCurves {
@@ -227,6 +246,7 @@ Deno.test("planner: blockwise is chosen when its tabulated reward is the highest
   assert.equal(chosen.optionsConsidered, 9);
   assert.ok(Math.abs(chosen.chosen.predicted.generatedTokens - BLOCKWISE_TOKENS) < 1e-9);
   assert.ok(Math.abs(chosen.chosen.predicted.forwardPasses - BLOCKWISE_PASSES) < 1e-9);
+  assert.ok(Math.abs(chosen.chosen.predicted.prefillTokens - BLOCKWISE_PREFILL) < 1e-9);
   assert.ok(Math.abs(chosen.chosen.predicted.milliseconds - BLOCKWISE_MS) < 1e-9);
   // Blocks per run 2, 1, 4, 7 → mean over prompts of (1.5, 4, 7) blocks · k scorings.
   assert.ok(Math.abs(chosen.chosen.predicted.rewardEvaluations - 4 * (1.5 + 4 + 7) / 3) < 1e-9);
@@ -242,9 +262,11 @@ Deno.test("planner: blockwise is chosen when its tabulated reward is the highest
   // A token budget just below blockwise's predicted 245.5: best-of-4 (240 tokens) is the best left.
   const tokens = plan({ maxGeneratedTokens: BLOCKWISE_TOKENS - 0.5 });
   assert.deepEqual([tokens.aligner.name, tokens.aligner.params], ["best_of_n", { n: 4 }]);
-  // A deadline just below its predicted ms (266.7): 60 passes · (2 + 0.5 n) ms allow n = 4 (240 ms).
+  // A deadline just below its predicted ms (272.8): 60 passes · 2 + 60 n tokens · 0.5 + 5 prompt tokens · 0.1 ms
+  // allow n = 5 (270.5 ms).
+  assert.ok(Math.abs(BLOCKWISE_MS - 272.8333) < 1e-4);
   const deadline = plan({ deadlineMs: BLOCKWISE_MS - 0.1 });
-  assert.deepEqual([deadline.aligner.name, deadline.aligner.params], ["best_of_n", { n: 4 }]);
+  assert.deepEqual([deadline.aligner.name, deadline.aligner.params], ["best_of_n", { n: 5 }]);
 });
 
 Deno.test("planner: blockwise loses to a better-tabulated option and is offered for a near weighting", () => {

@@ -38,6 +38,7 @@ export interface RejectionSamplingOptions {
  * const rs = createRejectionSampling({ temperature: 0.5, rMax: 1, batchSize: 4, maxDraws: 10 });
  * assert.deepEqual(rs.estimateCost({ promptTokens: 4, maxTokens: 5, criteriaCount: 1 }), {
  *   forwardPasses: 15, // 3 requests (4 + 4 + 2 candidates) of 1 prefill pass + 4 decode passes
+ *   prefillTokens: 12,
  *   generatedTokens: 50,
  *   rewardEvaluations: 10,
  * });
@@ -60,6 +61,7 @@ export function createRejectionSampling(options: RejectionSamplingOptions): Alig
       const last = batchCost(params, lastBatch, 1, true);
       return {
         forwardPasses: full.forwardPasses + last.forwardPasses,
+        prefillTokens: full.prefillTokens + last.prefillTokens,
         generatedTokens: full.generatedTokens + last.generatedTokens,
         rewardEvaluations: full.rewardEvaluations + last.rewardEvaluations,
       };

@@ -372,8 +372,9 @@ weighted and summed (0 = the model's average answer, 1 = one standard deviation 
 request (means over prompts). "Predicted" is the cost model (aligners/cost.ts \`expectedCost\` with
 aligners/quality_curves/predict.ts): expected completion length min(L, max_tokens) from the measured lengths,
 rejection sampling's early stop from the curves, blockwise decoding by replaying the blocks of its runs at
-calibration (aligners/quality_curves/blockwise_replay.ts), time per forward pass fitted at calibration; its error is
-(predicted − spent) / spent over all ${prompts.length} prompts. The last column is the old max_tokens upper bound.
+calibration (aligners/quality_curves/blockwise_replay.ts), engine time per forward pass, per generated token and per
+prompt token fitted at calibration (aligners/quality_curves/engine_time.ts); its error is (predicted − spent) /
+spent over all ${prompts.length} prompts. The last column is the old max_tokens upper bound.
 
 ![aligned reward vs generated tokens](align_curves.png)
 

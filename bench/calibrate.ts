@@ -9,7 +9,7 @@
  * response; quality curves for CURVE_WEIGHTINGS (aligners/quality_curves); under each weighting,
  * blockwise decoding (k = 4, 16-token blocks) run twice per prompt for its committed answers' lengths
  * and rewards (its curve point).
- * Deterministic for a seed except the measured time per forward pass.
+ * Deterministic for a seed except the fitted engine time (aligners/quality_curves/engine_time.ts).
  *
  *     deno task calibrate [--model models/default] [--seed 1] [--prompts 64] [--samples 16] [--blockwise-runs 2]
  *
@@ -64,11 +64,13 @@ try {
   for (const [name, stats] of Object.entries(calibration.criteria)) {
     console.log(`  ${name.padEnd(13)} mean ${stats.mean.toFixed(4)} std ${stats.std.toFixed(4)}`);
   }
+  const timing = curves.timing;
   console.log(
-    `  mean completion ${curves.meanCompletionTokens.toFixed(1)} tokens; time per pass ` +
-      `${curves.timing.millisecondsPerPass.toFixed(2)} ms + ${
-        curves.timing.millisecondsPerPassPerCandidate.toFixed(2)
-      } ms per candidate`,
+    `  mean completion ${curves.meanCompletionTokens.toFixed(1)} tokens; engine time ` +
+      `${timing.millisecondsPerPass.toFixed(3)} ms per pass + ${
+        timing.millisecondsPerGeneratedToken.toFixed(3)
+      } ` +
+      `per generated token + ${timing.millisecondsPerPrefillToken.toFixed(3)} per prompt token`,
   );
   for (const weighting of curves.weightings) {
     const bon = weighting.points.filter((p) => p.aligner === "best_of_n").map((p) =>

@@ -17,7 +17,7 @@ const curves: QualityCurves = {
   seed: 1,
   completionTokens: [[40, 40]],
   meanCompletionTokens: 40,
-  timing: { millisecondsPerPass: 1, millisecondsPerPassPerCandidate: 0 },
+  timing: { millisecondsPerPass: 1, millisecondsPerGeneratedToken: 0, millisecondsPerPrefillToken: 0 },
   weightings: [{
     weights: { length: 1 },
     aggregator: "sum",
@@ -124,6 +124,7 @@ Deno.test("wireReceipt: the plan says why auto chose what it chose; calibration 
   assert.equal(wire.plan?.rule, "quality_curves");
   assert.equal(wire.plan?.expected_aggregate, Math.round(Math.log(4) * 1000) / 1000);
   assert.deepEqual(wire.plan?.predicted_compute, {
+    prefill_tokens: 4,
     generated_tokens: 160,
     forward_passes: 40,
     reward_evaluations: 4,
@@ -158,6 +159,7 @@ Deno.test("planAlignment: auto may choose blockwise decoding; the receipt shows 
   assert.equal(plan.chosenBy, "planner");
   assert.deepEqual(plan.predicted, {
     forwardPasses: 48,
+    prefillTokens: 4 + 20 + 36, // the prompt, then the prompt and 16, 32 committed tokens
     generatedTokens: 184,
     rewardEvaluations: 12,
     milliseconds: 48,

@@ -329,6 +329,7 @@ export const AlignmentReceiptSchema = z.object({
     weighting_distance: z.number(),
     expected_aggregate: z.number(),
     predicted_compute: z.object({
+      prefill_tokens: z.number(),
       generated_tokens: z.number(),
       forward_passes: z.number(),
       reward_evaluations: z.number(),
@@ -425,6 +426,7 @@ export function wireReceipt(
       weighting_distance: round(decision.weighting.distance),
       expected_aggregate: round(decision.chosen.point.expectedReward),
       predicted_compute: {
+        prefill_tokens: round(predicted.prefillTokens),
         generated_tokens: round(predicted.generatedTokens),
         forward_passes: round(predicted.forwardPasses),
         reward_evaluations: round(predicted.rewardEvaluations),

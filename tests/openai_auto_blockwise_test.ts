@@ -32,7 +32,7 @@ const curves: QualityCurves = {
   seed: 1,
   completionTokens: [[18, 18]],
   meanCompletionTokens: 18,
-  timing: { millisecondsPerPass: 1, millisecondsPerPassPerCandidate: 0.1 },
+  timing: { millisecondsPerPass: 1, millisecondsPerGeneratedToken: 0.1, millisecondsPerPrefillToken: 0 },
   weightings: [{
     weights,
     aggregator: "sum",

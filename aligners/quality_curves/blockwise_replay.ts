@@ -9,6 +9,7 @@
  * either way). Each replayed block is charged as the engine charges a request that runs alone:
  *
  *     forwardPasses     = max(1, longest candidate's tokens)     (one prefill pass yields the first tokens)
+ *     prefillTokens     = promptTokens + b·T                      (the prompt and the committed prefix)
  *     generatedTokens   = Σ candidates' tokens
  *     rewardEvaluations = k · criteriaCount
  *
@@ -37,6 +38,7 @@ export type MeasuredBlockRuns = readonly (readonly (readonly (readonly number[])
  * const params = { promptTokens: 5, maxTokens: 8, criteriaCount: 1 };
  * assert.deepEqual(replayBlockwiseCost(runs, 8, 4, params), {
  *   forwardPasses: 4 + 4,
+ *   prefillTokens: 5 + 9,
  *   generatedTokens: 6 + 7,
  *   rewardEvaluations: 4,
  * });
@@ -54,7 +56,7 @@ export function replayBlockwiseCost(
 ): Cost | undefined {
   if (params.maxTokens > measuredMaxTokens || runs.length === 0) return undefined;
   const limit = Math.min(params.maxTokens, maxBlocks * blockTokens);
-  const total: Cost = { forwardPasses: 0, generatedTokens: 0, rewardEvaluations: 0 };
+  const total: Cost = { forwardPasses: 0, prefillTokens: 0, generatedTokens: 0, rewardEvaluations: 0 };
   for (const promptRuns of runs) {
     for (const blocks of promptRuns) {
       const weight = 1 / (runs.length * promptRuns.length);
@@ -63,6 +65,7 @@ export function replayBlockwiseCost(
         if (room <= 0) break;
         const generated = candidates.map((tokens) => Math.min(tokens, room));
         total.forwardPasses += weight * Math.max(1, ...generated);
+        total.prefillTokens += weight * (params.promptTokens + b * blockTokens);
         total.generatedTokens += weight * generated.reduce((sum, tokens) => sum + tokens, 0);
         total.rewardEvaluations += weight * candidates.length * params.criteriaCount;
       }

@@ -39,7 +39,7 @@ function curvesWith(weightings: QualityCurves["weightings"]): QualityCurves {
     seed: 1,
     completionTokens,
     meanCompletionTokens: 0,
-    timing: { millisecondsPerPass: 2, millisecondsPerPassPerCandidate: 0.5 },
+    timing: { millisecondsPerPass: 2, millisecondsPerGeneratedToken: 0.5, millisecondsPerPrefillToken: 0 },
     weightings,
   };
 }
@@ -94,7 +94,10 @@ Deno.test("blockwise with the chosen answer's law equals the law enumerated over
       a: 2,
     })!;
     assertClose(predicted, reference, `${label} predictAlignerCost`);
-    assert.equal(predicted.milliseconds, predicted.forwardPasses * (2 + 0.5 * k));
+    assert.ok(
+      Math.abs(predicted.milliseconds - (2 * predicted.forwardPasses + 0.5 * predicted.generatedTokens)) <
+        1e-9,
+    );
   }
 });
 

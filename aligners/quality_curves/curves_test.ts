@@ -11,7 +11,7 @@ const store = parseQualityCurves({
   seed: 1,
   completionTokens: [[3, 8], [2, 5], [4, 4], [1, 1]],
   meanCompletionTokens: 3.5,
-  timing: { millisecondsPerPass: 1, millisecondsPerPassPerCandidate: 0.1 },
+  timing: { millisecondsPerPass: 1, millisecondsPerGeneratedToken: 0.1, millisecondsPerPrefillToken: 0 },
   weightings: [{
     weights: { length: 1 },
     aggregator: "sum",

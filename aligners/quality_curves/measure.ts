@@ -6,14 +6,16 @@
  * - the calibration set (criteria/calibration.ts: mean, std, quantiles per criterion), and
  * - quality curves (store.ts): for each weighting, calibrated and summed, the expected aligned reward
  *   of each (aligner, budget) (curves.ts) and every response's aggregate, plus completion lengths and
- *   time per forward pass for the cost model (a short n = 1 pass over a few prompts separates the
- *   per-candidate part of the time), and, when asked, blockwise decoding's runs under each weighting
- *   (measure_blockwise.ts) with a curve point for each: the mean reward of the answers it committed to,
- *   scored like the sampled responses (response_aggregates.ts).
+ *   the engine-time model for the cost model (engine_time.ts: fitted to every request made here, plus
+ *   n = 1 requests on a few prompts and one-token requests on longer prompts, which separate the
+ *   per-pass, per-generated-token and per-prompt-token parts), and, when asked, blockwise decoding's
+ *   runs under each weighting (measure_blockwise.ts) with a curve point for each: the mean reward of the
+ *   answers it committed to, scored like the sampled responses (response_aggregates.ts).
  *
  * @module
  */
 import type { GenerationEngine, SamplingParams } from "../../models/engine/types.ts";
+import { fitEngineTime, type TimedRequest } from "./engine_time.ts";
 import { Rng } from "../../models/random.ts";
 import {
   type CalibrationSet,
@@ -56,19 +58,22 @@ export interface MeasureOptions {
    * default model fitted 2.06, 1.78 and 1.12 ms per pass, and engine-time predictions were off by up to 32 %).
    */
   timingPrompts?: number;
+  /**
+   * One-token requests timing the prefill (default 16): prompts of the calibration prompts' tokens run
+   * together, evenly from the shortest prompt's length up to it plus `sampling.maxTokens` (the longest
+   * prefill blockwise decoding makes, so within any context the serving limits fit in).
+   */
+  prefillTimings?: number;
   signal?: AbortSignal;
   /** Called after each prompt's sample and each prompt's blockwise runs under a weighting (done, total). */
   progress?: (done: number, total: number) => void;
 }
 
 /** One engine request's outcome. */
-interface Sampled {
+interface Sampled extends TimedRequest {
   texts: string[];
   completionTokens: number[];
   modelVersion: string;
-  forwardPasses: number;
-  milliseconds: number;
-  n: number;
 }
 
 async function sample(options: MeasureOptions, prompt: MeasurePrompt, n: number, seed: number) {
@@ -77,8 +82,9 @@ async function sample(options: MeasureOptions, prompt: MeasurePrompt, n: number,
     completionTokens: new Array(n).fill(0),
     modelVersion: "",
     forwardPasses: 0,
+    generatedTokens: 0,
+    prefillTokens: 0,
     milliseconds: 0,
-    n,
   };
   const request = {
     model: options.model,
@@ -92,39 +98,12 @@ async function sample(options: MeasureOptions, prompt: MeasurePrompt, n: number,
     else if (event.type === "finished") {
       out.texts[event.candidate] += event.textDelta;
       out.completionTokens[event.candidate] = event.completionTokens;
-    } else [out.forwardPasses, out.milliseconds] = [event.compute.forwardPasses, event.compute.milliseconds];
+    } else {
+      const { forwardPasses, generatedTokens, prefillTokens, milliseconds } = event.compute;
+      Object.assign(out, { forwardPasses, generatedTokens, prefillTokens, milliseconds });
+    }
   }
   return out;
-}
-
-/**
- * Least-squares fit of ms = passes · (a + b · n) over requests (a alone when every n is equal).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { fitPassTime } from "./measure.ts";
- * const fit = fitPassTime([{ forwardPasses: 10, n: 1, milliseconds: 30 }, { forwardPasses: 10, n: 4, milliseconds: 60 }]);
- * assert.ok(Math.abs(fit.millisecondsPerPass - 2) < 1e-9 && Math.abs(fit.millisecondsPerPassPerCandidate - 1) < 1e-9);
- * ```
- */
-export function fitPassTime(
-  requests: readonly { forwardPasses: number; n: number; milliseconds: number }[],
-): QualityCurves["timing"] {
-  // Normal equations of ms = a·x + b·y with x = passes, y = passes·n.
-  let [xx, xy, yy, xm, ym] = [0, 0, 0, 0, 0];
-  for (const { forwardPasses: x, n, milliseconds: m } of requests) {
-    const y = x * n;
-    [xx, xy, yy, xm, ym] = [xx + x * x, xy + x * y, yy + y * y, xm + x * m, ym + y * m];
-  }
-  const determinant = xx * yy - xy * xy;
-  if (Math.abs(determinant) <= 1e-9 * xx * yy) {
-    return { millisecondsPerPass: xm / xx, millisecondsPerPassPerCandidate: 0 };
-  }
-  return {
-    millisecondsPerPass: (xm * yy - ym * xy) / determinant,
-    millisecondsPerPassPerCandidate: (ym * xx - xm * xy) / determinant,
-  };
 }
 
 /**
@@ -155,9 +134,15 @@ export async function measureQualityCurves(
   if (samples.some((s) => s.modelVersion !== modelVersion)) {
     throw new Error("the model version changed while measuring");
   }
-  const timingRuns: Sampled[] = [];
+  const timed: TimedRequest[] = [...samples];
   for (const [p, prompt] of options.prompts.slice(0, options.timingPrompts ?? 24).entries()) {
-    timingRuns.push(await sample(options, prompt, 1, seeds.fork(options.prompts.length + p).nextUint32()));
+    timed.push(await sample(options, prompt, 1, seeds.fork(options.prompts.length + p).nextUint32()));
+  }
+  for (const [i, prompt] of prefillTimingPrompts(options).entries()) {
+    const seed = seeds.fork(3_000_000 + i).nextUint32();
+    timed.push(
+      await sample({ ...options, sampling: { ...options.sampling, maxTokens: 1 } }, prompt, 1, seed),
+    );
   }
 
   // Raw scores: criterion → prompt → response.
@@ -197,6 +182,7 @@ export async function measureQualityCurves(
       const measured = await measureBlockwise({
         ...options,
         onPrompt: stepDone,
+        onRun: (compute) => timed.push(compute),
         weights,
         calibrator,
         measurement,
@@ -232,8 +218,20 @@ export async function measureQualityCurves(
     seed: options.seed,
     completionTokens,
     meanCompletionTokens: all.reduce((a, b) => a + b, 0) / all.length,
-    timing: fitPassTime([...samples, ...timingRuns]),
+    timing: fitEngineTime(timed),
     weightings,
   };
   return { calibration, curves };
+}
+
+/** The prompts of the one-token prefill timings (see {@link MeasureOptions.prefillTimings}). */
+function prefillTimingPrompts(options: MeasureOptions): MeasurePrompt[] {
+  const count = options.prefillTimings ?? 16;
+  const pooled = options.prompts.flatMap((prompt) => prompt.promptIds);
+  const shortest = Math.min(...options.prompts.map((prompt) => prompt.promptIds.length));
+  const longest = Math.min(pooled.length, shortest + options.sampling.maxTokens);
+  return Array.from({ length: count }, (_, i) => {
+    const length = Math.round(shortest + (longest - shortest) * (count === 1 ? 1 : i / (count - 1)));
+    return { text: "", promptIds: pooled.slice(0, Math.max(1, length)) };
+  });
 }

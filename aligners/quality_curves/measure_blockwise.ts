@@ -16,7 +16,7 @@
  *
  * @module
  */
-import type { GenerationEngine, SamplingParams } from "../../models/engine/types.ts";
+import type { ComputeSpent, GenerationEngine, SamplingParams } from "../../models/engine/types.ts";
 import { Rng } from "../../models/random.ts";
 import { createBlockwise } from "../blockwise.ts";
 import type { Calibrator, CriteriaWeights, CriterionRegistry } from "../criteria/mod.ts";
@@ -43,6 +43,8 @@ export interface MeasureBlockwiseOptions {
   signal?: AbortSignal;
   /** Called after each prompt's runs. */
   onPrompt?: () => void;
+  /** Called with each run's engine compute (calibration fits the engine time to it). */
+  onRun?: (compute: ComputeSpent) => void;
 }
 
 /** Per prompt, per run: what blockwise decoding did. */
@@ -93,6 +95,7 @@ export async function measureBlockwise(options: MeasureBlockwiseOptions): Promis
         rng: new Rng(seeds.fork(p * runsPerPrompt + run).nextUint32()),
         signal: options.signal,
       });
+      options.onRun?.(receipt.compute);
       lengths.push(choice.completionTokens);
       blocks.push(receipt.details!.candidateTokensPerBlock as number[][]);
       answers.push(choice.text);

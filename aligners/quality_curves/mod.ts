@@ -23,7 +23,8 @@ export {
 export { chosenProbabilities } from "./chosen_law.ts";
 export { blockwisePoint, type CurveGrid, curvePoints, DEFAULT_CURVE_GRID } from "./curves.ts";
 export { responseAggregates, summedAggregates, weightedCriteria } from "./response_aggregates.ts";
-export { fitPassTime, type MeasureOptions, type MeasurePrompt, measureQualityCurves } from "./measure.ts";
+export { type MeasureOptions, type MeasurePrompt, measureQualityCurves } from "./measure.ts";
+export { engineMilliseconds, type EngineTiming, fitEngineTime, type TimedRequest } from "./engine_time.ts";
 export {
   type BlockwiseMeasurement,
   measureBlockwise,

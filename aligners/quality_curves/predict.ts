@@ -31,6 +31,7 @@ import {
 import type { CriteriaWeights } from "../criteria/mod.ts";
 import { replayBlockwiseCost } from "./blockwise_replay.ts";
 import { chosenProbabilities } from "./chosen_law.ts";
+import { engineMilliseconds } from "./engine_time.ts";
 import { expectedMaxOfN } from "./order_statistics.ts";
 import type { CurvePoint, QualityCurves, WeightingCurves } from "./store.ts";
 
@@ -253,15 +254,7 @@ export function predictBatches(
   scored: boolean,
   lengths: CompletionLengths = completionLengths(curves),
 ): PredictedCost {
-  const cost = expectedCost(params, batches, scored, lengths);
-  const { millisecondsPerPass, millisecondsPerPassPerCandidate } = curves.timing;
-  let milliseconds = 0;
-  for (const batch of batches) {
-    const passes = expectedCost(params, [{ size: batch.size, probability: 1 }], false, lengths).forwardPasses;
-    milliseconds += batch.probability * passes *
-      (millisecondsPerPass + millisecondsPerPassPerCandidate * batch.size);
-  }
-  return { ...cost, milliseconds };
+  return timed(curves, expectedCost(params, batches, scored, lengths));
 }
 
 const normalised = (weights: CriteriaWeights) => {
@@ -357,17 +350,13 @@ export function predictAlignerCost(
         params,
         maxBlocks,
       );
-    if (replayed !== undefined) return withBlockwiseTime(curves, k, replayed);
+    if (replayed !== undefined) return timed(curves, replayed);
     const continuations = measured !== undefined
       ? committedLengths(curves, measured.committedTokens)
       : weighting.aggregates === undefined
       ? lengths ?? completionLengths(curves)
       : chosenAnswerLengths(curves, weighting, k);
-    return withBlockwiseTime(
-      curves,
-      k,
-      expectedBlockwiseCost(params, k, blockTokens, maxBlocks ?? Infinity, continuations),
-    );
+    return timed(curves, expectedBlockwiseCost(params, k, blockTokens, maxBlocks ?? Infinity, continuations));
   }
   const batches = alignerBatches(aligner, weighting);
   if (batches === undefined) return undefined;
@@ -375,9 +364,7 @@ export function predictAlignerCost(
   return predictBatches(curves, params, batches, scored, lengths);
 }
 
-/** Blockwise decoding's expected compute with its engine time: each forward pass decodes k rows. */
-function withBlockwiseTime(curves: QualityCurves, k: number, cost: Cost): PredictedCost {
-  const { millisecondsPerPass, millisecondsPerPassPerCandidate } = curves.timing;
-  const milliseconds = cost.forwardPasses * (millisecondsPerPass + millisecondsPerPassPerCandidate * k);
-  return { ...cost, milliseconds };
+/** A cost with its predicted engine time. */
+function timed(curves: QualityCurves, cost: Cost): PredictedCost {
+  return { ...cost, milliseconds: engineMilliseconds(curves.timing, cost) };
 }

@@ -2,8 +2,8 @@
  * Quality curves of one model version as a JSON file beside its calibration (`quality_curves.json`
  * next to `calibration.json` in the model folder): for each measured weighting (calibrated scores,
  * aggregator sum), each aligner and budget's expected aligned reward and each sampled response's
- * calibrated aggregate, plus what the cost model needs (completion lengths per prompt, time per forward
- * pass). `aggregates[p][j]` belongs to the response of `completionTokens[p][j]`: together they give the
+ * calibrated aggregate, plus what the cost model needs (completion lengths per prompt, the engine-time
+ * model, engine_time.ts). `aggregates[p][j]` belongs to the response of `completionTokens[p][j]`: together they give the
  * length law of the answer a reward-guided choice commits to (chosen_law.ts; blockwise decoding's cost).
  *
  *     {
@@ -11,7 +11,7 @@
  *       "sampling": { "temperature": 1, "topP": 1, "maxTokens": 160 }, "samplesPerPrompt": 16, "seed": 1,
  *       "completionTokens": [[23, 118, ...], ...],          // per prompt, one per sampled response
  *       "meanCompletionTokens": 71.3,
- *       "timing": { "millisecondsPerPass": 4.1, "millisecondsPerPassPerCandidate": 0.6 },
+ *       "timing": { "millisecondsPerPass": 1.6, "millisecondsPerGeneratedToken": 0.35, "millisecondsPerPrefillToken": 0.12 },
  *       "weightings": [{ "weights": { "helpfulness": 1 }, "aggregator": "sum", "rMax": 2.4,
  *         "aggregates": [[0.31, -1.2, null, ...], ...],     // per prompt, per response (null: no criterion applied)
  *         "blockwise": [{ "k": 4, "blockTokens": 16,
@@ -29,7 +29,8 @@
  * Reading validates the shape (zod) and, when asked, the model version; writing is atomic. Files written
  * before `aggregates`, `blockwise` or its `rewards` existed still load (all are optional); their blockwise
  * predictions fall back to best-of-k's chosen answer, or to a random one (predict.ts), and without
- * rewards the curves have no blockwise point. Rerun `deno task calibrate` to add them.
+ * rewards the curves have no blockwise point; files of the older engine-time model (per pass and per
+ * candidate per pass) load as the new one without its prefill part. Rerun `deno task calibrate` to update them.
  *
  * @module
  */
@@ -116,11 +117,21 @@ export const qualityCurvesSchema = z.strictObject({
   seed: z.int().min(0),
   completionTokens: z.array(z.array(z.int().min(0)).min(1)).min(1),
   meanCompletionTokens: z.number().min(0),
-  /** Engine time of a request ≈ forward passes · (millisecondsPerPass + millisecondsPerPassPerCandidate · n). */
-  timing: z.strictObject({
-    millisecondsPerPass: z.number(),
-    millisecondsPerPassPerCandidate: z.number(),
-  }),
+  /** The engine-time model of a request (engine_time.ts); files of the older per-pass model still load. */
+  timing: z.union([
+    z.strictObject({
+      millisecondsPerPass: z.number().min(0),
+      millisecondsPerGeneratedToken: z.number().min(0),
+      millisecondsPerPrefillToken: z.number().min(0),
+    }),
+    // passes · (a + b · n) charged b per candidate per pass, i.e. about b per generated token.
+    z.strictObject({ millisecondsPerPass: z.number(), millisecondsPerPassPerCandidate: z.number() })
+      .transform(({ millisecondsPerPass, millisecondsPerPassPerCandidate }) => ({
+        millisecondsPerPass,
+        millisecondsPerGeneratedToken: millisecondsPerPassPerCandidate,
+        millisecondsPerPrefillToken: 0,
+      })),
+  ]),
   weightings: z.array(weightingSchema).min(1),
 }).superRefine((curves, context) => {
   const check = (
@@ -240,7 +251,7 @@ export async function loadQualityCurves(
  * const curves = {
  *   modelVersion: "v1", calibrationMethod: "z_score" as const, sampling: { temperature: 1, topP: 1, maxTokens: 8 },
  *   samplesPerPrompt: 2, seed: 1, completionTokens: [[3, 8]], meanCompletionTokens: 5.5,
- *   timing: { millisecondsPerPass: 1, millisecondsPerPassPerCandidate: 0.1 },
+ *   timing: { millisecondsPerPass: 1, millisecondsPerGeneratedToken: 0.1, millisecondsPerPrefillToken: 0.01 },
  *   weightings: [{ weights: { length: 1 }, aggregator: "sum" as const, rMax: 0, aggregates: [[0, null]], points: [
  *     { aligner: "best_of_n" as const, params: { n: 1 }, expectedReward: 0, batches: [{ size: 1, probability: 1 }] },
  *   ] }],

@@ -9,7 +9,7 @@ const file = {
   seed: 1,
   completionTokens: [[3, 8], [2, 5]],
   meanCompletionTokens: 4.5,
-  timing: { millisecondsPerPass: 1, millisecondsPerPassPerCandidate: 0.1 },
+  timing: { millisecondsPerPass: 1, millisecondsPerGeneratedToken: 0.1, millisecondsPerPrefillToken: 0 },
   weightings: [{
     weights: { length: 1 },
     aggregator: "sum",
@@ -25,6 +25,18 @@ const file = {
 
 Deno.test("files written before per-response aggregates still load", () => {
   assert.equal(parseQualityCurves(file).weightings[0].aggregates, undefined);
+});
+
+Deno.test("files of the older engine-time model load as the new one without its prefill part", () => {
+  const legacy = { ...file, timing: { millisecondsPerPass: 1.9, millisecondsPerPassPerCandidate: 0.18 } };
+  assert.deepEqual(parseQualityCurves(legacy).timing, {
+    millisecondsPerPass: 1.9,
+    millisecondsPerGeneratedToken: 0.18,
+    millisecondsPerPrefillToken: 0,
+  });
+  // A negative coefficient of the new model is not a time.
+  const negative = { ...file, timing: { ...file.timing, millisecondsPerPrefillToken: -0.1 } };
+  assert.throws(() => parseQualityCurves(negative));
 });
 
 Deno.test("aggregates must match completionTokens response for response", () => {
