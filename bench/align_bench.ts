@@ -120,8 +120,8 @@ interface Row {
   weighting: string;
   aligner: string;
   reward: number;
-  spent: { tokens: number; passes: number; ms: number; wallMs: number; evaluations: number };
-  predicted?: { tokens: number; passes: number; ms: number };
+  spent: { tokens: number; passes: number; prefill: number; ms: number; wallMs: number; evaluations: number };
+  predicted?: { tokens: number; passes: number; prefill: number; ms: number };
   upperBound: { tokens: number; passes: number };
   /** Each prompt's returned answer length (tokens). */
   answerTokens: number[];
@@ -134,11 +134,11 @@ async function runAligner(weights: Record<string, number>, aligner: Aligner, wit
     weighting: JSON.stringify(weights),
     aligner: label(aligner),
     reward: 0,
-    spent: { tokens: 0, passes: 0, ms: 0, wallMs: 0, evaluations: 0 },
+    spent: { tokens: 0, passes: 0, prefill: 0, ms: 0, wallMs: 0, evaluations: 0 },
     upperBound: { tokens: 0, passes: 0 },
     answerTokens: [],
   };
-  const predicted = { tokens: 0, passes: 0, ms: 0 };
+  const predicted = { tokens: 0, passes: 0, prefill: 0, ms: 0 };
   let modelled = true;
   const rawSums: Record<string, number> = {};
   for (const [p, prompt] of prompts.entries()) {
@@ -160,6 +160,7 @@ async function runAligner(weights: Record<string, number>, aligner: Aligner, wit
     row.answerTokens.push(choice.completionTokens);
     row.spent.tokens += receipt.compute.generatedTokens;
     row.spent.passes += receipt.compute.forwardPasses;
+    row.spent.prefill += receipt.compute.prefillTokens;
     row.spent.ms += receipt.compute.milliseconds;
     row.spent.wallMs += receipt.compute.wallMilliseconds;
     row.spent.evaluations += receipt.compute.rewardEvaluations;
@@ -176,6 +177,7 @@ async function runAligner(weights: Record<string, number>, aligner: Aligner, wit
     else {
       predicted.tokens += expected.generatedTokens;
       predicted.passes += expected.forwardPasses;
+      predicted.prefill += expected.prefillTokens;
       predicted.ms += expected.milliseconds;
     }
     if (withRaw) {
@@ -239,25 +241,25 @@ function elapsed(): string {
 // ---- report ----------------------------------------------------------------------------------
 
 const costTable = [
-  "| weighting | aligner | aligned reward | generated tokens | forward passes | engine ms | wall ms | predicted tokens (error) | predicted passes (error) | predicted ms (error) | max_tokens bound: tokens (error) |",
-  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  "| weighting | aligner | aligned reward | generated tokens | forward passes | prompt tokens prefilled | engine ms | wall ms | predicted tokens (error) | predicted passes (error) | predicted prefill (error) | predicted ms (error) | max_tokens bound: tokens (error) |",
+  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ...rows.map((r) => {
     const pred = r.predicted;
     const cell = (p: number | undefined, s: number) =>
       p === undefined ? "not modelled" : `${perPrompt(p)} (${percent(relativeError(p, s))})`;
     return `| ${r.weighting} | ${r.aligner} | ${r.reward.toFixed(3)} | ${perPrompt(r.spent.tokens)} | ${
       perPrompt(r.spent.passes)
-    } | ${perPrompt(r.spent.ms)} | ${perPrompt(r.spent.wallMs)} | ${cell(pred?.tokens, r.spent.tokens)} | ${
-      cell(pred?.passes, r.spent.passes)
-    } | ${cell(pred?.ms, r.spent.ms)} | ${perPrompt(r.upperBound.tokens)} (${
-      percent(relativeError(r.upperBound.tokens, r.spent.tokens))
-    }) |`;
+    } | ${perPrompt(r.spent.prefill)} | ${perPrompt(r.spent.ms)} | ${perPrompt(r.spent.wallMs)} | ${
+      cell(pred?.tokens, r.spent.tokens)
+    } | ${cell(pred?.passes, r.spent.passes)} | ${cell(pred?.prefill, r.spent.prefill)} | ${
+      cell(pred?.ms, r.spent.ms)
+    } | ${perPrompt(r.upperBound.tokens)} (${percent(relativeError(r.upperBound.tokens, r.spent.tokens))}) |`;
   }),
 ];
 const modelled = rows.filter((r) => r.predicted !== undefined);
-const worst = (key: "tokens" | "passes" | "ms") =>
+const worst = (key: "tokens" | "passes" | "prefill" | "ms") =>
   Math.max(...modelled.map((r) => Math.abs(relativeError(r.predicted![key], r.spent[key]))));
-const total = (key: "tokens" | "passes" | "ms") =>
+const total = (key: "tokens" | "passes" | "prefill" | "ms") =>
   relativeError(
     modelled.reduce((s, r) => s + r.predicted![key], 0),
     modelled.reduce((s, r) => s + r.spent[key], 0),
@@ -387,9 +389,11 @@ ${costTable.join("\n")}
 Cost model error over the whole run (aligners it models): generated tokens ${
   percent(total("tokens"))
 }, forward
-passes ${percent(total("passes"))}, engine ms ${percent(total("ms"))}; worst single row: tokens ${
-  (100 * worst("tokens")).toFixed(1)
-} %, passes ${(100 * worst("passes")).toFixed(1)} %, ms ${
+passes ${percent(total("passes"))}, prompt tokens prefilled ${percent(total("prefill"))}, engine ms ${
+  percent(total("ms"))
+}; worst single row: tokens ${(100 * worst("tokens")).toFixed(1)} %, passes ${
+  (100 * worst("passes")).toFixed(1)
+} %, prefill ${(100 * worst("prefill")).toFixed(1)} %, ms ${
   (100 * worst("ms")).toFixed(1)
 } %. Engine time depends on
 the machine's load (the fit is from calibration time); tokens and passes do not.
