@@ -86,6 +86,7 @@ export const ConfigSchema = z.strictObject({
   MAX_BATCH_SIZE: positiveInt.default(16),
   MAX_WAITING: positiveInt.default(64),
   ENGINE_THREADS: positiveInt.default(2),
+  PREFIX_CACHE_MB: z.coerce.number().min(0).default(128),
   DEFAULT_MAX_TOKENS: positiveInt.optional(),
   DEFAULT_TEMPERATURE: z.coerce.number().min(0).max(2).optional(),
   DEFAULT_TOP_P: z.coerce.number().gt(0).max(1).optional(),
@@ -131,6 +132,8 @@ export const ConfigSchema = z.strictObject({
   maxBatchSize: raw.MAX_BATCH_SIZE,
   maxWaiting: raw.MAX_WAITING,
   engineThreads: raw.ENGINE_THREADS,
+  /** Megabytes of prompt KV caches each model keeps for prefix reuse (0: off). */
+  prefixCacheMegabytes: raw.PREFIX_CACHE_MB,
   /** Server defaults, used when a request leaves a field out (before the API's own default). */
   defaults: {
     maxTokens: raw.DEFAULT_MAX_TOKENS,

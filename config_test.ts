@@ -23,6 +23,16 @@ Deno.test("config: MODEL_PATH as one folder or as name=path pairs", async () => 
   assert.match(repeated.problems[0], /^MODEL_PATH: model name "a" appears twice/);
 });
 
+Deno.test("config: PREFIX_CACHE_MB is a non-negative size (0 turns prefix caching off)", async () => {
+  const defaults = await loadConfig({});
+  assert.ok(defaults.ok && defaults.config.prefixCacheMegabytes === 128);
+  const off = await loadConfig({ PREFIX_CACHE_MB: "0" });
+  assert.ok(off.ok && off.config.prefixCacheMegabytes === 0);
+  const negative = await loadConfig({ PREFIX_CACHE_MB: "-1" });
+  assert.ok(!negative.ok);
+  assert.match(negative.problems[0], /^PREFIX_CACHE_MB:/);
+});
+
 Deno.test("config: every bad value is one line naming its key", async () => {
   const result = await loadConfig({ PORT: "http", MAX_BATCH_SIZE: "0", DEFAULT_TEMPERATURE: "9" });
   assert.ok(!result.ok);

@@ -52,6 +52,7 @@ try {
     threads: config.engineThreads,
     maxBatchSize: config.maxBatchSize,
     maxWaiting: config.maxWaiting,
+    prefixCacheMegabytes: config.prefixCacheMegabytes,
   });
 } catch (error) {
   console.error(`engine: ${(error as Error).message}`);

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { collect, withTestEngine } from "../models/engine/_test_model.ts";
 import type { GenerationEngine } from "../models/engine/types.ts";
+import { prefilledTokens } from "../models/engine/prefix_reuse.ts";
 import { Rng } from "../models/random.ts";
 import { alignerTestModel, taskFactory } from "./_test_task.ts";
 import { type Criterion, CriterionRegistry } from "./criteria/mod.ts";
@@ -136,7 +137,8 @@ Deno.test("aligners on the real engine", async (t) => {
       }));
       const tokens = reference.candidates.reduce((sum, c) => sum + c.ids.length, 0);
       assert.equal(receipt.compute.generatedTokens, tokens);
-      assert.equal(receipt.compute.prefillTokens, promptIds.length, "one shared prefill");
+      // One shared prefill, of the one token the prefix cache leaves (the prompt ran before on this engine).
+      assert.equal(receipt.compute.prefillTokens, prefilledTokens(promptIds.length, promptIds.length));
       assert.equal(receipt.compute.rewardEvaluations, n);
       assert.equal(receipt.modelVersion, reference.started!.modelVersion);
       assert.ok(receipt.compute.wallMilliseconds >= 0 && receipt.compute.milliseconds >= 0);
@@ -196,7 +198,13 @@ Deno.test("aligners on the real engine", async (t) => {
         aboveBound: 0,
       });
       assert.equal(receipt.aggregate, scores[choice.index]);
-      assert.equal(receipt.compute.prefillTokens, 3 * promptIds.length, "one prefill per batch");
+      // One prefill per batch, each of the one token the prefix cache leaves.
+      assert.equal(receipt.compute.prefillTokens, 3 * prefilledTokens(promptIds.length, promptIds.length));
+      assert.equal(
+        prefilledTokens(promptIds.length, promptIds.length),
+        1,
+        "the prompt is long enough to cache",
+      );
     });
 
     await t.step("rejection sampling: with r_max = 1 the first accepted draw is returned", async () => {

@@ -21,7 +21,7 @@ import { StopStringFilter } from "../models/engine/stop_strings.ts";
 import type { Aligner, AlignerContext, AlignerResult, AlignmentTask, Cost, CostParams } from "./aligner.ts";
 import { batchSeed, type CandidateBatch } from "./candidates.ts";
 import { argmaxIndex } from "./choice.ts";
-import { batchCost } from "./cost.ts";
+import { batchCost, blockPrefill } from "./cost.ts";
 import { alignerResult } from "./receipt.ts";
 import {
   type BlockScores,
@@ -55,8 +55,8 @@ export interface BlockwiseOptions {
  * ```ts
  * import assert from "node:assert/strict";
  * import { blockwiseCost } from "./blockwise.ts";
- * // 2 blocks of 3 tokens (the second has 2): passes (1 + 2) + (1 + 1); prompts of 4 and 4 + 3 tokens;
- * // 2 · 5 tokens; 2 · 2 scorings.
+ * // 2 blocks of 3 tokens (the second has 2): passes (1 + 2) + (1 + 1); prompts of 4 and 4 + 3 tokens
+ * // (too short for the prefix cache); 2 · 5 tokens; 2 · 2 scorings.
  * assert.deepEqual(blockwiseCost({ promptTokens: 4, maxTokens: 5, criteriaCount: 1 }, 2, 3), {
  *   forwardPasses: 5,
  *   prefillTokens: 11,
@@ -82,7 +82,7 @@ export function blockwiseCost(
       true,
     );
     total.forwardPasses += cost.forwardPasses;
-    total.prefillTokens += cost.prefillTokens;
+    total.prefillTokens += blockPrefill(params.promptTokens, done, blockTokens);
     total.generatedTokens += cost.generatedTokens;
     total.rewardEvaluations += cost.rewardEvaluations;
     done += size;

@@ -6,7 +6,7 @@
  * the real engine reports for fixed-length runs.
  */
 import assert from "node:assert/strict";
-import { createEngine } from "../models/engine/mod.ts";
+import { createEngine, PREFIX_CACHE_MIN_TOKENS } from "../models/engine/mod.ts";
 import { samplingParams, writeTestModel } from "../models/engine/_test_model.ts";
 import { Rng } from "../models/random.ts";
 import type { Cost, CostParams } from "./aligner.ts";
@@ -53,8 +53,11 @@ function enumerateBlockwise(
       const generated = tuple.map((l) => Math.min(l - done, size));
       // One prefill pass yields every first token, then one decode pass per further token.
       total.forwardPasses += p * Math.max(1, ...generated);
-      // Each block prefills the prompt and the committed prefix.
-      total.prefillTokens += p * (params.promptTokens + done);
+      // Each block prefills the prompt and the committed prefix, less the previous block's prompt when
+      // the engine's prefix cache holds it (from PREFIX_CACHE_MIN_TOKENS tokens on).
+      const previous = params.promptTokens + done - blockTokens;
+      total.prefillTokens += p *
+        (done > 0 && previous >= PREFIX_CACHE_MIN_TOKENS ? blockTokens : params.promptTokens + done);
       total.generatedTokens += p * generated.reduce((a, b) => a + b, 0);
       total.rewardEvaluations += p * k * params.criteriaCount;
       for (const chosen of tuple) {
@@ -92,8 +95,11 @@ function enumerateCommitted(
       const generated = tuple.map((l) => Math.min(l - done, size));
       // One prefill pass yields every first token, then one decode pass per further token.
       total.forwardPasses += p * Math.max(1, ...generated);
-      // Each block prefills the prompt and the committed prefix.
-      total.prefillTokens += p * (params.promptTokens + done);
+      // Each block prefills the prompt and the committed prefix, less the previous block's prompt when
+      // the engine's prefix cache holds it (from PREFIX_CACHE_MIN_TOKENS tokens on).
+      const previous = params.promptTokens + done - blockTokens;
+      total.prefillTokens += p *
+        (done > 0 && previous >= PREFIX_CACHE_MIN_TOKENS ? blockTokens : params.promptTokens + done);
       total.generatedTokens += p * generated.reduce((a, b) => a + b, 0);
       total.rewardEvaluations += p * k * params.criteriaCount;
       if (tuple[0] > done + size && done + size < limit) visit(done + size, p);
@@ -253,17 +259,17 @@ const hashCriterion: Criterion = {
 
 Deno.test("fixed-length runs on the real engine spend exactly the predicted compute", async () => {
   const model = await writeTestModel({ seed: 5 });
-  const prompt = "A small model writes short answers";
-  const promptIds = model.tokenizer.encode(prompt);
   const engine = await createEngine({ models: [{ name: "m", path: model.dir }], threads: 1 });
   try {
+    // A prompt per run, so that each starts with nothing of it in the engine's prefix cache (as predicted).
     for (
-      const [maxTokens, options] of [[10, { k: 3, blockTokens: 4 }], [9, {
-        k: 2,
-        blockTokens: 3,
-        maxBlocks: 2,
-      }]] as const
+      const [prompt, maxTokens, options] of [
+        ["A small model writes short answers", 10, { k: 3, blockTokens: 4 }],
+        ["Stop strings end the text; the engine holds back", 9, { k: 2, blockTokens: 3, maxBlocks: 2 }],
+        ["Continuous batching lets sequences join and leave", 12, { k: 2, blockTokens: 3 }],
+      ] as const
     ) {
+      const promptIds = model.tokenizer.encode(prompt);
       const aligner = createBlockwise(options);
       const { receipt } = await aligner.run({
         model: "m",

@@ -4,21 +4,47 @@
  * candidate's first token, then runs one batched decode pass per further token:
  *
  *     forwardPasses    = batches · maxTokens
- *     prefillTokens    = batches · promptTokens
+ *     prefillTokens    = promptTokens + (batches − 1) · prefilled(promptTokens, promptTokens)
  *     generatedTokens  = batches · n · maxTokens
  *     rewardEvaluations = batches · n · criteriaCount     (when the candidates are scored)
  *
  * Exact for a request that runs alone and generates `maxTokens` per candidate; an upper bound on tokens
  * when candidates stop early. (While other requests decode, the scheduler prefills a long prompt in
  * chunks of `prefillChunkTokens` to bound their latency; those extra passes are shared with the other
- * requests' decoding and are not predicted here.) {@link expectedCost} is the same accounting with the
+ * requests' decoding and are not predicted here.) Prefills follow the engine's prefix cache
+(models/engine/prefix_reuse.ts): a request's own earlier requests are cached, nothing else, so a second
+batch of the same prompt prefills one token and blockwise decoding's next block the tokens committed
+since its previous one. {@link expectedCost} is the same accounting with the
  * expected completion lengths measured for the serving model (aligners/quality_curves), which is what the
  * planner and the receipts' predictions use, and {@link expectedBlockwiseCost} its form for blockwise
  * decoding.
  *
  * @module
  */
+import { prefilledTokens } from "../models/engine/prefix_reuse.ts";
 import type { Cost, CostParams } from "./aligner.ts";
+
+/** Prompt tokens a further request of the same prompt prefills (its earlier request is cached). */
+function repeatedPrompt(promptTokens: number): number {
+  return prefilledTokens(promptTokens, promptTokens);
+}
+
+/**
+ * Prompt tokens blockwise decoding's block prefills after `done` committed tokens: the prompt, then
+ * the prompt and the committed tokens, of which the previous block's prompt is cached.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { blockPrefill } from "./cost.ts";
+ * assert.equal(blockPrefill(20, 0, 16), 20);
+ * assert.equal(blockPrefill(20, 32, 16), 16); // the previous block's 36-token prompt is cached
+ * assert.equal(blockPrefill(4, 16, 16), 20); // its 4-token prompt was too short to cache
+ * ```
+ */
+export function blockPrefill(promptTokens: number, done: number, blockTokens: number): number {
+  return done === 0 ? promptTokens : prefilledTokens(promptTokens + done, promptTokens + done - blockTokens);
+}
 
 /**
  * Predicted cost of `batches` engine requests of `n` candidates each.
@@ -38,7 +64,9 @@ import type { Cost, CostParams } from "./aligner.ts";
 export function batchCost(params: CostParams, n: number, batches: number, scored: boolean): Cost {
   return {
     forwardPasses: batches * Math.max(1, params.maxTokens),
-    prefillTokens: batches * params.promptTokens,
+    prefillTokens: batches === 0
+      ? 0
+      : params.promptTokens + (batches - 1) * repeatedPrompt(params.promptTokens),
     generatedTokens: batches * n * params.maxTokens,
     rewardEvaluations: scored ? batches * n * params.criteriaCount : 0,
   };
@@ -63,7 +91,7 @@ export interface BatchShape {
  * accounting as {@link batchCost}, in expectation over the batches drawn):
  *
  *     forwardPasses     = Σ_b p_b · max(1, E[longest of size_b])
- *     prefillTokens     = Σ_b p_b · promptTokens
+ *     prefillTokens     = Σ_b p_b · (promptTokens for the first batch, else prefilled(promptTokens, promptTokens))
  *     generatedTokens   = Σ_b p_b · size_b · E[min(L, maxTokens)]
  *     rewardEvaluations = Σ_b p_b · size_b · criteriaCount     (when scored)
  *
@@ -85,10 +113,10 @@ export function expectedCost(
   lengths: CompletionLengths,
 ): Cost {
   const cost: Cost = { forwardPasses: 0, prefillTokens: 0, generatedTokens: 0, rewardEvaluations: 0 };
-  for (const { size, probability } of batches) {
+  for (const [b, { size, probability }] of batches.entries()) {
     const longest = lengths.meanLongest(size, params.maxTokens);
     cost.forwardPasses += probability * Math.max(1, longest);
-    cost.prefillTokens += probability * params.promptTokens;
+    cost.prefillTokens += probability * (b === 0 ? params.promptTokens : repeatedPrompt(params.promptTokens));
     cost.generatedTokens += probability * size * lengths.meanTokens(params.maxTokens);
     if (scored) cost.rewardEvaluations += probability * size * params.criteriaCount;
   }
@@ -122,7 +150,7 @@ export interface ContinuationLengths {
  * the answer has not ended (limit = min(maxTokens, maxBlocks · T)):
  *
  *     forwardPasses     = Σ_b longest_b
- *     prefillTokens     = Σ_b P(L > done_b) · (promptTokens + done_b)
+ *     prefillTokens     = Σ_b P(L > done_b) · blockPrefill(promptTokens, done_b, T)
  *     generatedTokens   = Σ_b k · E[min(L − done_b, size_b); L > done_b]
  *     rewardEvaluations = Σ_b P(L > done_b) · k · criteriaCount
  *
@@ -159,7 +187,7 @@ export function expectedBlockwiseCost(
     const size = Math.min(blockTokens, limit - done);
     const { reached, meanTokens, meanLongest } = lengths.block(k, done, size, params.maxTokens);
     cost.forwardPasses += meanLongest;
-    cost.prefillTokens += reached * (params.promptTokens + done);
+    cost.prefillTokens += reached * blockPrefill(params.promptTokens, done, blockTokens);
     cost.generatedTokens += k * meanTokens;
     cost.rewardEvaluations += reached * k * params.criteriaCount;
   }

@@ -68,10 +68,9 @@ const WEIGHTINGS: Record<string, number>[] = [
 const TABLE_ONLY_WEIGHTINGS: Record<string, number>[] = [{ helpfulness: 0.5, sentiment: 0.5 }];
 
 const startedAt = performance.now();
-const engine = await createEngine({
-  models: [{ name: "m", path: MODEL_PATH }],
-  threads: Number(args.threads),
-});
+const startEngine = () =>
+  createEngine({ models: [{ name: "m", path: MODEL_PATH }], threads: Number(args.threads) });
+let engine = await startEngine();
 const rewardModels = await loadShippedRewardModels([MODEL_PATH]);
 const version = engine.models()[0].version;
 const calibration = await loadCalibration(join(MODEL_PATH, "calibration.json"), { modelVersion: version });
@@ -130,6 +129,17 @@ interface Row {
 }
 
 async function runAligner(weights: Record<string, number>, aligner: Aligner, withRaw: boolean): Promise<Row> {
+  // A new engine per row: its prefix cache holds none of the prompts earlier rows ran, as the cost model
+  // assumes (a request's own earlier requests are cached, nothing else).
+  await engine.close();
+  engine = await startEngine();
+  // Warm the new session up on an unrelated prompt, so that the row's first request is not charged for it.
+  const warmUp = await engine.tokenize("m", renderPrompt("Warm-up: say something short."));
+  for await (
+    const _ of engine.generate({ model: "m", promptIds: warmUp, n: 4, sampling: { ...sampling, seed: 0 } })
+  ) {
+    // drained
+  }
   const row: Row = {
     weighting: JSON.stringify(weights),
     aligner: label(aligner),

@@ -159,7 +159,8 @@ Deno.test("planAlignment: auto may choose blockwise decoding; the receipt shows 
   assert.equal(plan.chosenBy, "planner");
   assert.deepEqual(plan.predicted, {
     forwardPasses: 48,
-    prefillTokens: 4 + 20 + 36, // the prompt, then the prompt and 16, 32 committed tokens
+    // The prompt, the prompt and 16 committed tokens, then 16 more (the 20-token prompt before is cached).
+    prefillTokens: 4 + 20 + 16,
     generatedTokens: 184,
     rewardEvaluations: 12,
     milliseconds: 48,

@@ -134,6 +134,11 @@ export class GatewayMetrics {
       "Model forward passes.",
       () => engineStats().forwardPasses,
     );
+    this.registry.counter(
+      "engine_prefix_cache_reused_tokens_total",
+      "Prompt tokens whose KV cache was reused from an earlier prompt instead of prefilled.",
+      () => engineStats().promptTokensReused,
+    );
   }
 
   /** One HTTP request answered (`seconds` until the response headers). */

@@ -9,7 +9,8 @@
  * either way). Each replayed block is charged as the engine charges a request that runs alone:
  *
  *     forwardPasses     = max(1, longest candidate's tokens)     (one prefill pass yields the first tokens)
- *     prefillTokens     = promptTokens + b·T                      (the prompt and the committed prefix)
+ *     prefillTokens     = blockPrefill(promptTokens, b·T, T)      (the prompt and the committed prefix,
+ *                                                                 less the previous block's cached prompt)
  *     generatedTokens   = Σ candidates' tokens
  *     rewardEvaluations = k · criteriaCount
  *
@@ -20,6 +21,7 @@
  * @module
  */
 import type { Cost, CostParams } from "../aligner.ts";
+import { blockPrefill } from "../cost.ts";
 
 /** Per prompt, per run, per block, per candidate: tokens generated (a run's `candidateTokensPerBlock`). */
 export type MeasuredBlockRuns = readonly (readonly (readonly (readonly number[])[])[])[];
@@ -65,7 +67,7 @@ export function replayBlockwiseCost(
         if (room <= 0) break;
         const generated = candidates.map((tokens) => Math.min(tokens, room));
         total.forwardPasses += weight * Math.max(1, ...generated);
-        total.prefillTokens += weight * (params.promptTokens + b * blockTokens);
+        total.prefillTokens += weight * blockPrefill(params.promptTokens, b * blockTokens, blockTokens);
         total.generatedTokens += weight * generated.reduce((sum, tokens) => sum + tokens, 0);
         total.rewardEvaluations += weight * candidates.length * params.criteriaCount;
       }

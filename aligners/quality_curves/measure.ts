@@ -59,9 +59,10 @@ export interface MeasureOptions {
    */
   timingPrompts?: number;
   /**
-   * One-token requests timing the prefill (default 16): prompts of the calibration prompts' tokens run
-   * together, evenly from the shortest prompt's length up to it plus `sampling.maxTokens` (the longest
-   * prefill blockwise decoding makes, so within any context the serving limits fit in).
+   * One-token requests timing the prefill (default 16): prompts of the calibration prompts' tokens in a
+   * seeded random order (so that no earlier prompt's cache is reused: models/engine/prefix_cache.ts),
+   * evenly from the shortest prompt's length up to it plus `sampling.maxTokens` (the longest prefill
+   * blockwise decoding makes, so within any context the serving limits fit in).
    */
   prefillTimings?: number;
   signal?: AbortSignal;
@@ -138,7 +139,7 @@ export async function measureQualityCurves(
   for (const [p, prompt] of options.prompts.slice(0, options.timingPrompts ?? 24).entries()) {
     timed.push(await sample(options, prompt, 1, seeds.fork(options.prompts.length + p).nextUint32()));
   }
-  for (const [i, prompt] of prefillTimingPrompts(options).entries()) {
+  for (const [i, prompt] of prefillTimingPrompts(options, seeds.fork(4_000_000)).entries()) {
     const seed = seeds.fork(3_000_000 + i).nextUint32();
     timed.push(
       await sample({ ...options, sampling: { ...options.sampling, maxTokens: 1 } }, prompt, 1, seed),
@@ -225,13 +226,18 @@ export async function measureQualityCurves(
 }
 
 /** The prompts of the one-token prefill timings (see {@link MeasureOptions.prefillTimings}). */
-function prefillTimingPrompts(options: MeasureOptions): MeasurePrompt[] {
+function prefillTimingPrompts(options: MeasureOptions, rng: Rng): MeasurePrompt[] {
   const count = options.prefillTimings ?? 16;
   const pooled = options.prompts.flatMap((prompt) => prompt.promptIds);
+  const shuffled = () => {
+    const ids = [...pooled];
+    rng.shuffle(ids);
+    return ids;
+  };
   const shortest = Math.min(...options.prompts.map((prompt) => prompt.promptIds.length));
   const longest = Math.min(pooled.length, shortest + options.sampling.maxTokens);
   return Array.from({ length: count }, (_, i) => {
     const length = Math.round(shortest + (longest - shortest) * (count === 1 ? 1 : i / (count - 1)));
-    return { text: "", promptIds: pooled.slice(0, Math.max(1, length)) };
+    return { text: "", promptIds: shuffled().slice(0, Math.max(1, length)) };
   });
 }

@@ -24,6 +24,8 @@ export interface WorkerSettings {
   maxBatchSize: number;
   maxWaiting: number;
   prefillChunkTokens: number;
+  /** Bytes of prompt KV caches each model keeps for reuse (0: none). */
+  prefixCacheBytes: number;
 }
 
 export type ToWorker =

@@ -84,7 +84,14 @@ export class WorkerEngine implements GenerationEngine, ModelHost {
   readonly #modelLocks = new Map<string, Promise<unknown>>();
   readonly #maxBatchSize: number;
   #nextId = 1;
-  #stats: EngineStats = { running: 0, waiting: 0, batchSize: 0, tokensGenerated: 0, forwardPasses: 0 };
+  #stats: EngineStats = {
+    running: 0,
+    waiting: 0,
+    batchSize: 0,
+    tokensGenerated: 0,
+    forwardPasses: 0,
+    promptTokensReused: 0,
+  };
   #closed: EngineClosedError | undefined;
   #closing: Promise<void> | undefined;
   #onClosed: (() => void) | undefined;

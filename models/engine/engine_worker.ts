@@ -26,7 +26,7 @@ const draining: { scheduler: Scheduler; onReleased?: () => void }[] = [];
 /** Models loaded by a swap, waiting for the client's commit-swap. */
 const prepared = new Map<number, { name: string; scheduler: Scheduler }>();
 /** Counters of released schedulers, so that the engine's totals never go down. */
-const retired = { tokensGenerated: 0, forwardPasses: 0 };
+const retired = { tokensGenerated: 0, forwardPasses: 0, promptTokensReused: 0 };
 let settings: WorkerSettings | undefined;
 let outbox: OutputItem[] = [];
 let looping = false;
@@ -178,9 +178,10 @@ async function releaseDrained(): Promise<void> {
     const { scheduler, onReleased } = draining[i];
     if (scheduler.hasWork) continue;
     draining.splice(i, 1);
-    const { tokensGenerated, forwardPasses } = scheduler.stats();
+    const { tokensGenerated, forwardPasses, promptTokensReused } = scheduler.stats();
     retired.tokensGenerated += tokensGenerated;
     retired.forwardPasses += forwardPasses;
+    retired.promptTokensReused += promptTokensReused;
     flush(); // its last events go out before "removed"
     await scheduler.session.release();
     onReleased?.();

@@ -28,6 +28,7 @@ export type * from "./types.ts";
 export type { ModelSpec } from "./model_info.ts";
 export { MAX_LOGPROB_ALTERNATIVES } from "./validate_request.ts";
 export { policySampling } from "./policy_sampling.ts";
+export { prefilledTokens, PREFIX_CACHE_MIN_TOKENS } from "./prefix_reuse.ts";
 
 /** Options of {@link createEngine}. */
 export interface EngineOptions {
@@ -41,6 +42,11 @@ export interface EngineOptions {
   maxWaiting?: number;
   /** Prompt tokens prefilled per loop step while other sequences decode (default 128). */
   prefillChunkTokens?: number;
+  /**
+   * Megabytes of recent prompts' KV caches each model keeps, so that prompts sharing a prefix with
+   * them prefill only the rest (default 128; 0 turns prefix caching off). See prefix_cache.ts.
+   */
+  prefixCacheMegabytes?: number;
 }
 
 /**
@@ -56,6 +62,16 @@ export async function createEngine(options: EngineOptions): Promise<GenerationEn
   }
   const models: LoadedModel[] = [];
   for (const spec of options.models) models.push({ spec, ...await readModelFolder(spec) });
+  const megabytes = (value: number | undefined, fallback: number) => {
+    const chosen = value ?? fallback;
+    if (!(chosen >= 0 && Number.isFinite(chosen))) {
+      throw new InvalidRequestError(
+        "prefixCacheMegabytes must be a non-negative number",
+        "prefixCacheMegabytes",
+      );
+    }
+    return chosen;
+  };
   const positive = (value: number | undefined, fallback: number, name: string) => {
     const chosen = value ?? fallback;
     if (!Number.isInteger(chosen) || chosen < 1) {
@@ -68,5 +84,6 @@ export async function createEngine(options: EngineOptions): Promise<GenerationEn
     maxBatchSize: positive(options.maxBatchSize, 16, "maxBatchSize"),
     maxWaiting: positive(options.maxWaiting, 64, "maxWaiting"),
     prefillChunkTokens: positive(options.prefillChunkTokens, 128, "prefillChunkTokens"),
+    prefixCacheBytes: Math.round(megabytes(options.prefixCacheMegabytes, 128) * 2 ** 20),
   });
 }

@@ -70,6 +70,22 @@ export class Prefill {
     this.#lastLogits = undefined;
   }
 
+  /**
+   * Starts a fresh prefill after a cached prefix of the prompt (prefix_cache.ts): its first
+   * `prefix.length` tokens are in, the rest runs in chunks. Not with prompt log-probs (the prefix's
+   * logits are not cached).
+   */
+  startAfter(prefix: { length: number; cache: KvCache }): void {
+    if (!this.fresh || this.#promptLogprobs || prefix.cache.batchSize !== 1) {
+      throw new Error("a cached prefix starts only a fresh prefill without prompt log-probs");
+    }
+    if (!(prefix.length < this.promptIds.length) || prefix.cache.length !== prefix.length) {
+      throw new RangeError("a cached prefix must be a proper prefix of the prompt");
+    }
+    this.#cache = prefix.cache;
+    this.#done = prefix.length;
+  }
+
   /** Runs the next chunk of at most `maxTokens` prompt tokens; returns how many it ran. */
   async runChunk(maxTokens: number): Promise<number> {
     const start = this.#done;

@@ -12,7 +12,8 @@
  * The n candidates of a request share one prefill: its cache row is replicated n times when
  * they join. Graphs that output the new tokens' K/V (`providesNewKeyValues`) keep the batch
  * cache in engine-owned buffers instead (kv_slab.ts) and never fetch present.*. Work is charged per request: prefill runs in full, decode steps split evenly over
- * the rows that took part.
+ * the rows that took part. Completed prompts' caches go to the prefix cache (prefix_cache.ts), and an
+ * admitted prompt that shares a long enough prefix with one of them prefills only the rest.
  *
  * @module
  */
@@ -25,6 +26,7 @@ import { assembleCache, decodeStepInput } from "./kv_batch.ts";
 import { KvSlab } from "./kv_slab.ts";
 import { buildProcessorChain } from "./logits_processors.ts";
 import { Prefill } from "./prefill.ts";
+import { PREFIX_CACHE_MIN_TOKENS, PrefixCache } from "./prefix_cache.ts";
 import type { ComputeSpent, GenerationEvent, GenerationRequest, ModelInfo } from "./types.ts";
 
 /** Bounds of one model's loop. */
@@ -35,6 +37,8 @@ export interface SchedulerOptions {
   maxWaiting: number;
   /** Prompt tokens prefilled per step while other sequences are decoding. */
   prefillChunkTokens: number;
+  /** Bytes of prompt KV caches kept for reuse (0: no prefix caching). */
+  prefixCacheBytes: number;
 }
 
 /** Where the scheduler delivers each request's events (and failures). */
@@ -78,6 +82,7 @@ export class Scheduler {
   readonly #tokenTexts = new Map<number, string>();
   #tokensGenerated = 0;
   #forwardPasses = 0;
+  readonly #prefixes: PrefixCache | undefined;
 
   constructor(
     readonly session: DecoderSession,
@@ -88,6 +93,7 @@ export class Scheduler {
   ) {
     this.#scratch = new Float32Array(session.layout.vocabSize);
     if (session.layout.providesNewKeyValues) this.#slab = new KvSlab(session.layout);
+    if (options.prefixCacheBytes > 0) this.#prefixes = new PrefixCache(options.prefixCacheBytes);
   }
 
   /** Queues a validated request (`sampling.seed` set). Throws OverloadedError when the queue is full. */
@@ -167,6 +173,7 @@ export class Scheduler {
     batchSize: number;
     tokensGenerated: number;
     forwardPasses: number;
+    promptTokensReused: number;
   } {
     return {
       running: this.#active.size,
@@ -174,6 +181,7 @@ export class Scheduler {
       batchSize: this.#rows.filter((row) => row.candidate.finished === undefined).length,
       tokensGenerated: this.#tokensGenerated,
       forwardPasses: this.#forwardPasses,
+      promptTokensReused: this.#prefixes?.stats().reusedTokens ?? 0,
     };
   }
 
@@ -248,6 +256,10 @@ export class Scheduler {
       this.#prefilling.reduce((sum, job) => sum + job.request.n, 0);
     if (reserved + head.request.n > this.options.maxBatchSize) return undefined;
     this.#waiting.shift();
+    if (head.request.promptLogprobs === undefined) {
+      const prefix = this.#prefixes?.lookup(head.request.promptIds);
+      if (prefix) head.prefill.startAfter(prefix);
+    }
     this.#prefilling.push(head);
     this.#active.set(head.id, head);
     return head;
@@ -257,6 +269,7 @@ export class Scheduler {
   #start(job: Job): void {
     const started = performance.now();
     const { prefill, request } = job;
+    this.#keepPrefix(job);
     this.#announce(job);
     for (const candidate of job.candidates) {
       if (request.sampling.maxTokens === 0) {
@@ -273,6 +286,17 @@ export class Scheduler {
     prefill.release();
     job.compute.milliseconds += performance.now() - started;
     this.#completeIfFinished(job);
+  }
+
+  /** Keeps a completed prompt's cache for reuse: its own row, copied out of a batched prefill. */
+  #keepPrefix(job: Job): void {
+    const ids = job.request.promptIds;
+    if (!this.#prefixes || ids.length < PREFIX_CACHE_MIN_TOKENS) return;
+    const { cache, row } = job.prefill.cache;
+    const own = cache.batchSize === 1 && cache.length === ids.length
+      ? cache
+      : assembleCache(this.session.layout, [{ source: cache, row, length: ids.length }]);
+    this.#prefixes.insert(ids, own);
   }
 
   /** Drops finished rows and adds joining ones, rebuilding the cache only if membership changed. */

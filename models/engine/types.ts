@@ -76,7 +76,10 @@ export type FinishReason = "stop" | "length" | "cancelled";
 
 /** Work done for one request, summed over its candidates. */
 export interface ComputeSpent {
-  /** Prompt tokens run through the model (once per request: candidates share the prefill). */
+  /**
+   * Prompt tokens run through the model (once per request: candidates share the prefill; a prefix
+   * reused from the prefix cache is not run again).
+   */
   prefillTokens: number;
   /** Tokens generated, over all candidates. */
   generatedTokens: number;
@@ -181,4 +184,6 @@ export interface EngineStats {
   batchSize: number;
   tokensGenerated: number;
   forwardPasses: number;
+  /** Prompt tokens whose KV came from the prefix cache instead of a prefill. */
+  promptTokensReused: number;
 }

@@ -1,0 +1,93 @@
+/**
+ * Prefix caching end to end (real worker, real ONNX sessions): a prompt that extends, repeats or
+ * shares a prefix with an earlier one prefills only the rest, and generates what an engine without
+ * the cache generates (greedy tokens equal, log-probs within float rounding); prompt log-probs
+ * bypass the cache; a model's cache is its own.
+ */
+import assert from "node:assert/strict";
+import { collect, samplingParams, withTestEngine, writeTestModel } from "./_test_model.ts";
+import { PREFIX_CACHE_MIN_TOKENS } from "./prefix_cache.ts";
+import type { GenerationEngine, GenerationRequest } from "./types.ts";
+
+const model = await writeTestModel();
+const ids = (text: string) => model.tokenizer.encode(text);
+const base = ids("A small model writes short answers, one token at a time, and the engine");
+const extension = ids(" holds back what could start a stop string.");
+const divergent = [...base.slice(0, 12), ...ids(" continuous batching lets sequences join")];
+
+const request = (promptIds: number[], extra: Partial<GenerationRequest> = {}): GenerationRequest => ({
+  model: "m",
+  promptIds,
+  n: 2,
+  sampling: samplingParams({ temperature: 0, maxTokens: 10, ignoreEos: true, logprobs: 0 }),
+  ...extra,
+});
+
+/** The requests of the scenario, in order, on one engine: tokens, log-probs and prompt tokens prefilled. */
+async function scenario(engine: GenerationEngine) {
+  const runs = [];
+  for (
+    const r of [
+      request(base),
+      request([...base, ...extension]), // extends the first prompt
+      request(base), // repeats it
+      request(divergent), // shares its first 12 tokens
+      request(base, { promptLogprobs: 0 }), // wants the prompt's log-probs
+    ]
+  ) {
+    const run = await collect(engine.generate(r));
+    runs.push({
+      run,
+      prefilled: run.done!.compute.prefillTokens,
+      passes: run.done!.compute.forwardPasses,
+      reusedSoFar: engine.stats().promptTokensReused,
+    });
+  }
+  return runs;
+}
+
+Deno.test("prompts sharing a prefix with an earlier one prefill only the rest and generate the same", async () => {
+  assert.ok(base.length > 12 && 12 >= PREFIX_CACHE_MIN_TOKENS, "the fixture prompts are long enough");
+  const uncached = await withTestEngine(model, scenario, { prefixCacheMegabytes: 0 });
+  const cached = await withTestEngine(model, scenario);
+  assert.deepEqual(uncached.map((r) => r.prefilled), [
+    base.length,
+    base.length + extension.length,
+    base.length,
+    divergent.length,
+    base.length,
+  ]);
+  assert.deepEqual(cached.map((r) => r.prefilled), [
+    base.length,
+    extension.length, // the first prompt's cache, whole
+    1, // at most P − 1 tokens are reused: one pass still yields the first tokens
+    divergent.length - 12, // the first 12 columns of an entry, copied
+    base.length, // prompt log-probs need the prefix's logits, which are not cached
+  ]);
+  // The engine counts the prompt tokens it reused (the /metrics counter).
+  const total = (runs: typeof cached) => runs.reduce((sum, r) => sum + r.prefilled, 0);
+  assert.equal(cached.at(-1)!.reusedSoFar, total(uncached) - total(cached));
+  assert.equal(uncached.at(-1)!.reusedSoFar, 0);
+  // Every request is still one prefill pass and one decode pass per further token.
+  assert.deepEqual(cached.map((r) => r.passes), uncached.map((r) => r.passes));
+  cached.forEach(({ run }, i) => {
+    const reference = uncached[i].run;
+    for (const [c, candidate] of run.candidates.entries()) {
+      assert.deepEqual(candidate.ids, reference.candidates[c].ids, `request ${i} candidate ${c}`);
+      candidate.logprobs.forEach((logprob, t) => {
+        const expected = reference.candidates[c].logprobs[t];
+        assert.ok(Math.abs(logprob - expected) < 1e-4, `request ${i} token ${t}: ${logprob} vs ${expected}`);
+      });
+    }
+  });
+});
+
+Deno.test("a swapped-in model version does not reuse the previous version's prompt caches", async () => {
+  const other = await writeTestModel({ seed: 2 });
+  await withTestEngine(model, async (engine) => {
+    assert.equal((await collect(engine.generate(request(base)))).done!.compute.prefillTokens, base.length);
+    await engine.swapModel({ name: "m", path: other.dir });
+    const after = await collect(engine.generate(request([...base, ...extension])));
+    assert.equal(after.done!.compute.prefillTokens, base.length + extension.length);
+  });
+});
