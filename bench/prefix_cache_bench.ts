@@ -28,7 +28,7 @@ import {
   loadShippedRewardModels,
 } from "../aligners/criteria/mod.ts";
 import { collect } from "../models/engine/_test_model.ts";
-import { createEngine } from "../models/engine/mod.ts";
+import { createEngine, policySampling } from "../models/engine/mod.ts";
 import type { GenerationEngine, SamplingParams } from "../models/engine/types.ts";
 import { Rng } from "../models/random.ts";
 import { benchPrompts } from "../trainer/calibration/prompts.ts";
@@ -62,15 +62,10 @@ const allQuestions = benchPrompts(perRound * (ROUNDS + 1)).map(({ prompt }) => p
 /** Set 0 for the check, set r + 1 for round r. */
 const questionSet = (set: number) => allQuestions.slice(set * perRound, (set + 1) * perRound);
 
+/** The policy's own sampling (temperature 1, no truncation) at `temperature`. */
 const sampling = (maxTokens: number, temperature: number): SamplingParams => ({
+  ...policySampling(maxTokens),
   temperature,
-  topP: 1,
-  topK: 0,
-  presencePenalty: 0,
-  frequencyPenalty: 0,
-  maxTokens,
-  stop: [],
-  ignoreEos: false,
 });
 
 interface Spent {
