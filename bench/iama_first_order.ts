@@ -10,25 +10,33 @@
  *
  *     IAMA's BoN_4 gain / GRPO's BoN_4 gain = 1/ρ,    IAMA's plain gain / GRPO's plain gain = ρ,
  *
- * with ρ the within-prompt correlation of r̃ and r̄ (covariances and variances summed over prompts). So
- * the BoN_4 front can lead by at most a factor 1/ρ − 1 of the gain near the reference, while the plain
- * front lags by 1 − ρ.
+ * with ρ the within-prompt correlation of r̃ and r̄ (covariances and variances summed over prompts).
  *
  * r̃ is the trainer's plug-in estimate (trainer/iama/best_of_n.ts) on K samples per prompt, averaged over
- * the five weightings (the expectation of the 4 tasks drawn per group). Prints ρ on the held-out
- * evaluation prompts and on training prompts, and the measured ratios of docs/iama_fronts_objective.json
- * (each IAMA front point against GRPO's front interpolated linearly in KL; sampling error of each value
- * about 0.02 z).
+ * the five weightings (the expectation of the 4 tasks drawn per group). The script prints:
+ *
+ * 1. ρ on the held-out evaluation prompts and on training prompts;
+ * 2. the measured ratios of docs/iama_fronts_objective.json (each IAMA front point against GRPO's front
+ *    interpolated linearly in KL);
+ * 3. when the third design's weights are in .cache/iama (bench:iama-fronts --objective), each trained
+ *    base's realised direction d(y) = log π_base(y|x) − log π_default(y|x) on the default model's samples,
+ *    and its within-prompt correlation with r̃ and with r̄: how much of each objective's direction the
+ *    training actually took.
  *
  *     deno run --allow-all bench/iama_first_order.ts
  *
  * @module
  */
-import { createEngine } from "../models/engine/mod.ts";
-import { firstVariationBestOfN } from "../trainer/iama/best_of_n.ts";
+import { join } from "node:path";
+import { createEngine, type GenerationEngine } from "../models/engine/mod.ts";
+import { renderPrompt } from "../trainer/default_model/chat_format.ts";
 import type { KlEstimate } from "../trainer/evaluation/mod.ts";
-import { type RewardEvaluation, samplePools } from "./iama_eval.ts";
+import { responseLogprob } from "../trainer/evaluation/kl.ts";
+import { collectRollouts, type RolloutGroup } from "../trainer/grpo/rollouts.ts";
+import { firstVariationBestOfN } from "../trainer/iama/best_of_n.ts";
+import type { RewardEvaluation } from "./iama_eval.ts";
 import { meanWeightedValue, plainValue } from "./iama_ladder.ts";
+import { snapshotFolder } from "./iama_runs.ts";
 import {
   BON,
   calibratedRewardModels,
@@ -42,51 +50,108 @@ import {
 } from "./iama_setup.ts";
 
 const SAMPLES = 16;
+const STEPS = 64;
+const BASES = ["iama", "grpo"].flatMap((method) =>
+  [0.6, 0.3, 0.15].map((beta) => ({ name: `objfront_${method}_beta${beta}`, method, beta }))
+);
 const sizes = evaluationSizes(false);
 const prompts = iamaPrompts(sizes);
 const rewardModels = await calibratedRewardModels(prompts, sizes.calibrationPrompts);
-const engine = await createEngine({ models: [{ name: "default", path: DEFAULT_MODEL }], threads: 2 });
+const trained = [];
+for (const base of BASES) {
+  const path = snapshotFolder(".cache/iama", base.name, STEPS);
+  if (await Deno.stat(join(path, "config.json")).then(() => true, () => false)) {
+    trained.push({ ...base, path });
+  }
+}
+const engine = await createEngine({
+  models: [{ name: "default", path: DEFAULT_MODEL }, ...trained.map(({ name, path }) => ({ name, path }))],
+  threads: 2,
+});
 
-/** Within-prompt correlation of the IAMA first variation and the GRPO reward on `texts` of the default model. */
-async function correlation(texts: string[], seed: number): Promise<number> {
-  const pools = await samplePools(engine, "default", texts, SAMPLES, MAX_TOKENS, seed);
-  let [covariance, iamaVariance, grpoVariance] = [0, 0, 0];
-  for (const [i, prompt] of pools.prompts.entries()) {
+/** K samples of each prompt from the default model (the seeds samplePools gives the evaluation pools). */
+async function samples(texts: readonly string[], seed: number): Promise<RolloutGroup[]> {
+  const groups: RolloutGroup[] = [];
+  for (let start = 0; start < texts.length; start += 4) {
+    const requests = texts.slice(start, start + 4).map((prompt, i) => ({
+      prompt,
+      renderedPrompt: renderPrompt(prompt),
+      seed: seed * 1000 + start + i,
+    }));
+    groups.push(
+      ...await collectRollouts(engine, "default", requests, { groupSize: SAMPLES, maxTokens: MAX_TOKENS }),
+    );
+  }
+  return groups;
+}
+
+/** Per prompt, per sample: IAMA's first variation r̃ and GRPO's reward r̄. */
+async function directions(groups: readonly RolloutGroup[]): Promise<{ iama: number[][]; grpo: number[][] }> {
+  const iama: number[][] = [];
+  const grpo: number[][] = [];
+  for (const group of groups) {
+    const texts = group.completions.map((c) => c.text);
     const score = async (name: string) =>
       rewardModels.calibrator.calibrate(
         name,
-        await rewardModels.registry.get(name).score(prompt, pools.responses[i]),
+        await rewardModels.registry.get(name).score(group.prompt, texts),
       );
     const [help, harm] = [await score("helpfulness"), await score("harmlessness")];
-    const grpo = help.map((h, j) => (h + harm[j]) / 2);
-    const iama = new Float64Array(SAMPLES);
+    grpo.push(Array.from(help, (h, j) => (h + harm[j]) / 2));
+    const first = new Array<number>(texts.length).fill(0);
     for (const w of HELPFULNESS_WEIGHTS) {
-      const firstVariation = firstVariationBestOfN(help.map((h, j) => w * h + (1 - w) * harm[j]), BON);
-      firstVariation.forEach((value, j) => iama[j] += value / HELPFULNESS_WEIGHTS.length);
+      const variation = firstVariationBestOfN(Array.from(help, (h, j) => w * h + (1 - w) * harm[j]), BON);
+      variation.forEach((value, j) => first[j] += value / HELPFULNESS_WEIGHTS.length);
     }
-    const centred = (values: number[]) => {
-      const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
-      return values.map((v) => v - mean);
-    };
-    const [a, b] = [centred([...iama]), centred([...grpo])];
-    a.forEach((x, j) => {
-      covariance += x * b[j];
-      iamaVariance += x * x;
-      grpoVariance += b[j] * b[j];
-    });
+    iama.push(first);
   }
-  return covariance / Math.sqrt(iamaVariance * grpoVariance);
+  return { iama, grpo };
+}
+
+/** Σ_p Cov_p(a, b) / √(Σ_p Var_p(a) · Σ_p Var_p(b)): the within-prompt correlation, pooled over prompts. */
+function pooledCorrelation(a: readonly number[][], b: readonly number[][]): number {
+  const centred = (values: readonly number[]) => {
+    const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
+    return values.map((v) => v - mean);
+  };
+  let [ab, aa, bb] = [0, 0, 0];
+  a.forEach((row, p) => {
+    const [x, y] = [centred(row), centred(b[p])];
+    x.forEach((value, j) => {
+      ab += value * y[j];
+      aa += value * value;
+      bb += y[j] * y[j];
+    });
+  });
+  return ab / Math.sqrt(aa * bb);
+}
+
+/** Per prompt, per sample: log π_model(y|x) − log π_default(y|x). */
+async function realised(engine: GenerationEngine, model: string, groups: readonly RolloutGroup[]) {
+  return await Promise.all(groups.map(async (group) => {
+    const ratios: number[] = [];
+    for (const { tokenIds } of group.completions) {
+      const [base, reference] = await Promise.all([
+        responseLogprob(engine, model, group.promptIds, tokenIds),
+        responseLogprob(engine, "default", group.promptIds, tokenIds),
+      ]);
+      ratios.push(base - reference);
+    }
+    return ratios;
+  }));
 }
 
 try {
-  const held = await correlation(prompts.rewardEval, SEED + 3); // the default model's evaluation pools
-  const training = await correlation(spread(prompts.balancedTraining, 64), SEED + 200);
+  const heldOut = await samples(prompts.rewardEval, SEED + 3);
+  const held = await directions(heldOut);
+  const training = await directions(await samples(spread(prompts.balancedTraining, 64), SEED + 200));
+  const rho = pooledCorrelation(held.iama, held.grpo);
   console.log(`ρ(r̃_IAMA, r̄_GRPO) within prompts, K = ${SAMPLES}:`);
-  console.log(`  held-out evaluation prompts (${prompts.rewardEval.length}): ${held.toFixed(3)}`);
-  console.log(`  training prompts (64): ${training.toFixed(3)}`);
+  console.log(`  held-out evaluation prompts (${prompts.rewardEval.length}): ${rho.toFixed(3)}`);
+  console.log(`  training prompts (64): ${pooledCorrelation(training.iama, training.grpo).toFixed(3)}`);
   console.log(
-    `  first order at matched KL: IAMA's BoN_4 gain ×${(1 / held).toFixed(3)} of GRPO's, plain gain ×${
-      held.toFixed(3)
+    `  first order at matched KL: IAMA's BoN_4 gain ×${(1 / rho).toFixed(3)} of GRPO's, plain gain ×${
+      rho.toFixed(3)
     }\n`,
   );
 
@@ -96,11 +161,11 @@ try {
   );
   type Value = (r: RewardEvaluation) => number;
   const front = (method: string) =>
-    Object.keys(results.rewards)
-      .filter((name) => name.startsWith(`objfront_${method}_`) && name.endsWith("@64"))
-      .map((name) => ({ name, kl: results.rewards[name].kl.perSequence, r: results.rewards[name] }));
+    BASES.filter((base) => base.method === method).map(({ name }) => `${name}@${STEPS}`)
+      .map((name) => ({ name, kl: results.rewards[name].kl.perSequence, r: results.rewards[name] }))
+      .sort((x, y) => x.kl - y.kl);
   const base = results.rewards.default;
-  const grpo = [{ kl: 0, r: base }, ...front("grpo")].sort((x, y) => x.kl - y.kl);
+  const grpo = [{ kl: 0, r: base }, ...front("grpo")];
   const interpolated = (kl: number, value: Value) => {
     const above = grpo.findIndex((point) => point.kl >= kl);
     if (above <= 0) return undefined;
@@ -110,7 +175,7 @@ try {
   };
   console.log("| IAMA point | KL | BoN_4 gain: IAMA / GRPO | plain gain: IAMA / GRPO |");
   console.log("|---|---:|---:|---:|");
-  for (const point of front("iama").sort((x, y) => x.kl - y.kl)) {
+  for (const point of front("iama")) {
     const ratio = (value: Value) => {
       const other = interpolated(point.kl, value);
       return other === undefined ? "–" : ((value(point.r) - value(base)) / (other - value(base))).toFixed(2);
@@ -118,6 +183,22 @@ try {
     console.log(
       `| ${point.name} | ${point.kl.toFixed(3)} | ${ratio(meanWeightedValue)} | ${ratio(plainValue)} |`,
     );
+  }
+
+  if (trained.length > 0) {
+    console.log(
+      "\nRealised directions on the default model's held-out samples (within-prompt correlations):\n",
+    );
+    console.log("| base | corr(d, r̃_IAMA) | corr(d, r̄_GRPO) |");
+    console.log("|---|---:|---:|");
+    for (const { name } of trained) {
+      const d = await realised(engine, name, heldOut);
+      console.log(
+        `| ${name}@${STEPS} | ${pooledCorrelation(d, held.iama).toFixed(3)} | ${
+          pooledCorrelation(d, held.grpo).toFixed(3)
+        } |`,
+      );
+    }
   }
 } finally {
   await engine.close();
