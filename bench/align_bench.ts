@@ -35,13 +35,6 @@ import {
   predictAlignerCost,
 } from "../aligners/mod.ts";
 import {
-  Calibrator,
-  createBuiltinCriteria,
-  CriterionRegistry,
-  loadCalibration,
-  loadShippedRewardModels,
-} from "../aligners/criteria/mod.ts";
-import {
   chosenProbabilities,
   completionLengths,
   loadQualityCurves,
@@ -50,13 +43,14 @@ import {
 import { renderPrompt } from "../trainer/default_model/chat_format.ts";
 import { DEFAULT_PALETTE, type LineSeries, writeLineChartPng } from "../trainer/report/line_chart.ts";
 import { benchPrompts, CALIBRATED_CRITERIA } from "../trainer/calibration/prompts.ts";
+import { DEFAULT_MODEL_PATH, modelCriteria } from "./_model_criteria.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
   options: { prompts: { type: "string", default: "96" }, threads: { type: "string", default: "2" } },
 });
 const ROOT = join(import.meta.dirname!, "..");
-const MODEL_PATH = join(ROOT, "models", "default");
+const MODEL_PATH = DEFAULT_MODEL_PATH;
 const MAX_TOKENS = 128;
 /** Weightings every aligner runs under. */
 const WEIGHTINGS: Record<string, number>[] = [
@@ -71,12 +65,10 @@ const startedAt = performance.now();
 const startEngine = () =>
   createEngine({ models: [{ name: "m", path: MODEL_PATH }], threads: Number(args.threads) });
 let engine = await startEngine();
-const rewardModels = await loadShippedRewardModels([MODEL_PATH]);
 const version = engine.models()[0].version;
-const calibration = await loadCalibration(join(MODEL_PATH, "calibration.json"), { modelVersion: version });
+const rewardModels = await modelCriteria(MODEL_PATH, version);
+const { registry, calibrator } = rewardModels;
 const curves = await loadQualityCurves(join(MODEL_PATH, "quality_curves.json"), { modelVersion: version });
-const calibrator = new Calibrator(calibration, { missing: "identity" });
-const registry = new CriterionRegistry([...createBuiltinCriteria(), ...rewardModels.criteria]);
 const lengths = completionLengths(curves);
 const prompts = await Promise.all(
   benchPrompts(Number(args.prompts)).map(async ({ prompt }) => ({

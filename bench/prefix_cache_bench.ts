@@ -17,28 +17,20 @@
  *     deno task bench:prefix [--prompts 24] [--threads 2]     (prompts per round)
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createBlockwise } from "../aligners/blockwise.ts";
-import {
-  Calibrator,
-  createBuiltinCriteria,
-  CriterionRegistry,
-  loadCalibration,
-  loadShippedRewardModels,
-} from "../aligners/criteria/mod.ts";
 import { collect } from "../models/engine/_test_model.ts";
 import { createEngine, policySampling } from "../models/engine/mod.ts";
 import type { GenerationEngine, SamplingParams } from "../models/engine/types.ts";
 import { Rng } from "../models/random.ts";
 import { benchPrompts } from "../trainer/calibration/prompts.ts";
 import { renderPrompt } from "../trainer/default_model/chat_format.ts";
+import { DEFAULT_MODEL_PATH, modelCriteria } from "./_model_criteria.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
   options: { prompts: { type: "string", default: "24" }, threads: { type: "string", default: "2" } },
 });
-const MODEL_PATH = join(import.meta.dirname!, "..", "models", "default");
 const ROUNDS = 3;
 const SYSTEM = "You are a careful assistant for a small team. Answer in plain words, keep answers short, " +
   "say when you are not sure, never invent facts, and prefer concrete steps over general advice. " +
@@ -47,16 +39,13 @@ const SYSTEM = "You are a careful assistant for a small team. Answer in plain wo
 
 const start = (prefixCacheMegabytes: number) =>
   createEngine({
-    models: [{ name: "m", path: MODEL_PATH }],
+    models: [{ name: "m", path: DEFAULT_MODEL_PATH }],
     threads: Number(args.threads),
     prefixCacheMegabytes,
   });
 const engines = { off: await start(0), on: await start(128) };
-const rewardModels = await loadShippedRewardModels([MODEL_PATH]);
 const version = engines.on.models()[0].version;
-const calibration = await loadCalibration(join(MODEL_PATH, "calibration.json"), { modelVersion: version });
-const calibrator = new Calibrator(calibration, { missing: "identity" });
-const registry = new CriterionRegistry([...createBuiltinCriteria(), ...rewardModels.criteria]);
+const { registry, calibrator, release } = await modelCriteria(DEFAULT_MODEL_PATH, version);
 const perRound = Number(args.prompts);
 const allQuestions = benchPrompts(perRound * (ROUNDS + 1)).map(({ prompt }) => prompt);
 /** Set 0 for the check, set r + 1 for round r. */
@@ -160,7 +149,7 @@ try {
     }
   }
 } finally {
-  await rewardModels.release();
+  await release();
   await engines.off.close();
   await engines.on.close();
 }
