@@ -12,9 +12,9 @@
  * when candidates stop early. (While other requests decode, the scheduler prefills a long prompt in
  * chunks of `prefillChunkTokens` to bound their latency; those extra passes are shared with the other
  * requests' decoding and are not predicted here.) Prefills follow the engine's prefix cache
-(models/engine/prefix_reuse.ts): a request's own earlier requests are cached, nothing else, so a second
-batch of the same prompt prefills one token and blockwise decoding's next block the tokens committed
-since its previous one. {@link expectedCost} is the same accounting with the
+ * (models/engine/prefix_reuse.ts): a request's own earlier requests are cached, nothing else, so a second
+ * batch of the same prompt prefills one token and blockwise decoding's next block the tokens committed
+ * since its previous one. {@link expectedCost} is the same accounting with the
  * expected completion lengths measured for the serving model (aligners/quality_curves), which is what the
  * planner and the receipts' predictions use, and {@link expectedBlockwiseCost} its form for blockwise
  * decoding.

@@ -3,8 +3,9 @@
  * next to `calibration.json` in the model folder): for each measured weighting (calibrated scores,
  * aggregator sum), each aligner and budget's expected aligned reward and each sampled response's
  * calibrated aggregate, plus what the cost model needs (completion lengths per prompt, the engine-time
- * model, engine_time.ts). `aggregates[p][j]` belongs to the response of `completionTokens[p][j]`: together they give the
- * length law of the answer a reward-guided choice commits to (chosen_law.ts; blockwise decoding's cost).
+ * model of engine_time.ts). `aggregates[p][j]` belongs to the response of `completionTokens[p][j]`:
+ * together they give the length law of the answer a reward-guided choice commits to (chosen_law.ts;
+ * blockwise decoding's cost).
  *
  *     {
  *       "modelVersion": "4988c6dc9211", "calibrationMethod": "z_score",

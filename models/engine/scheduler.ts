@@ -11,9 +11,10 @@
  *
  * The n candidates of a request share one prefill: its cache row is replicated n times when
  * they join. Graphs that output the new tokens' K/V (`providesNewKeyValues`) keep the batch
- * cache in engine-owned buffers instead (kv_slab.ts) and never fetch present.*. Work is charged per request: prefill runs in full, decode steps split evenly over
- * the rows that took part. Completed prompts' caches go to the prefix cache (prefix_cache.ts), and an
- * admitted prompt that shares a long enough prefix with one of them prefills only the rest.
+ * cache in engine-owned buffers instead (kv_slab.ts) and never fetch present.*. Work is charged per
+ * request: prefill runs in full, decode steps split evenly over the rows that took part. Completed
+ * prompts' caches go to the prefix cache (prefix_cache.ts), and an admitted prompt that shares a long
+ * enough prefix with one of them prefills only the rest.
  *
  * @module
  */
