@@ -42,6 +42,7 @@ import { collectRollouts, type RolloutGroup } from "../trainer/grpo/rollouts.ts"
 import { firstVariationBestOfN } from "../trainer/iama/best_of_n.ts";
 import type { RewardEvaluation } from "./iama_eval.ts";
 import { meanWeightedValue, plainValue } from "./iama_ladder.ts";
+import { pooledCorrelation } from "./iama_stats.ts";
 import { snapshotFolder, trainInPairs } from "./iama_runs.ts";
 import {
   BON,
@@ -150,24 +151,6 @@ async function directions(groups: readonly RolloutGroup[]): Promise<{ iama: numb
     iama.push(first);
   }
   return { iama, grpo };
-}
-
-/** Σ_p Cov_p(a, b) / √(Σ_p Var_p(a) · Σ_p Var_p(b)): the within-prompt correlation, pooled over prompts. */
-function pooledCorrelation(a: readonly number[][], b: readonly number[][]): number {
-  const centred = (values: readonly number[]) => {
-    const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
-    return values.map((v) => v - mean);
-  };
-  let [ab, aa, bb] = [0, 0, 0];
-  a.forEach((row, p) => {
-    const [x, y] = [centred(row), centred(b[p])];
-    x.forEach((value, j) => {
-      ab += value * y[j];
-      aa += value * value;
-      bb += y[j] * y[j];
-    });
-  });
-  return ab / Math.sqrt(aa * bb);
 }
 
 /** Per prompt, per sample: log π_model(y|x) − log π_default(y|x). */
