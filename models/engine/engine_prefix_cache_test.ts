@@ -91,3 +91,33 @@ Deno.test("a swapped-in model version does not reuse the previous version's prom
     assert.equal(after.done!.compute.prefillTokens, base.length + extension.length);
   });
 });
+
+Deno.test("a cached prefix also serves a prompt admitted while others decode, prefilled in chunks", async () => {
+  const extended = request([...base, ...extension]);
+  const reference = await withTestEngine(model, (engine) => collect(engine.generate(extended)), {
+    prefixCacheMegabytes: 0,
+  });
+  await withTestEngine(model, async (engine) => {
+    await collect(engine.generate(request(base)));
+    // A long sampled request decodes; the extended prompt arrives at its second token.
+    const other = request(ids("Continuous batching lets sequences join and leave"), {
+      n: 3,
+      sampling: samplingParams({ temperature: 1, maxTokens: 40, ignoreEos: true }),
+    });
+    let late: Promise<Awaited<ReturnType<typeof collect>>> | undefined;
+    let tokens = 0;
+    for await (const event of engine.generate(other)) {
+      if (event.type === "token" && event.candidate === 0 && ++tokens === 2) {
+        late = collect(engine.generate(extended));
+      }
+    }
+    const run = await late!;
+    // Only the extension is prefilled after the cached prompt, in chunks of 4 while the other request decodes.
+    assert.ok(extension.length > 4, "the extension takes several chunks");
+    assert.equal(run.done!.compute.prefillTokens, extension.length);
+    assert.equal(run.done!.compute.forwardPasses, Math.ceil(extension.length / 4) + 10 - 1);
+    for (const [c, candidate] of run.candidates.entries()) {
+      assert.deepEqual(candidate.ids, reference.candidates[c].ids, `candidate ${c}`);
+    }
+  }, { prefillChunkTokens: 4 });
+});
