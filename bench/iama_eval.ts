@@ -10,7 +10,7 @@ import { type Calibrator, countWords, type CriterionRegistry } from "../aligners
 import type { GenerationEngine } from "../models/engine/mod.ts";
 import { renderPrompt } from "../trainer/default_model/chat_format.ts";
 import { estimateKl, type KlEstimate } from "../trainer/evaluation/mod.ts";
-import { collectRollouts } from "../trainer/grpo/rollouts.ts";
+import { collectRollouts, type RolloutGroup } from "../trainer/grpo/rollouts.ts";
 import { bestOfNFromPool, bimodalityCoefficient, histogram, massNearTargets, mean } from "./iama_stats.ts";
 
 /** K responses of each prompt. */
@@ -19,7 +19,32 @@ export interface ResponsePools {
   responses: string[][];
 }
 
-/** Samples `perPrompt` responses of each prompt from `model` (one seeded request per prompt). */
+/**
+ * Samples `perPrompt` responses of each prompt from `model` (one seeded request per prompt), with their
+ * token ids.
+ */
+export async function sampleGroups(
+  engine: GenerationEngine,
+  model: string,
+  prompts: readonly string[],
+  perPrompt: number,
+  maxTokens: number,
+  seed: number,
+): Promise<RolloutGroup[]> {
+  const groups: RolloutGroup[] = [];
+  const chunk = 4; // prompts in flight at once (the engine batches them)
+  for (let start = 0; start < prompts.length; start += chunk) {
+    const requests = prompts.slice(start, start + chunk).map((prompt, i) => ({
+      prompt,
+      renderedPrompt: renderPrompt(prompt),
+      seed: seed * 1000 + start + i,
+    }));
+    groups.push(...await collectRollouts(engine, model, requests, { groupSize: perPrompt, maxTokens }));
+  }
+  return groups;
+}
+
+/** {@link sampleGroups}' responses as text. */
 export async function samplePools(
   engine: GenerationEngine,
   model: string,
@@ -28,18 +53,26 @@ export async function samplePools(
   maxTokens: number,
   seed: number,
 ): Promise<ResponsePools> {
-  const responses: string[][] = [];
-  const chunk = 4; // prompts in flight at once (the engine batches them)
-  for (let start = 0; start < prompts.length; start += chunk) {
-    const requests = prompts.slice(start, start + chunk).map((prompt, i) => ({
-      prompt,
-      renderedPrompt: renderPrompt(prompt),
-      seed: seed * 1000 + start + i,
-    }));
-    const groups = await collectRollouts(engine, model, requests, { groupSize: perPrompt, maxTokens });
-    for (const group of groups) responses.push(group.completions.map((completion) => completion.text));
+  const groups = await sampleGroups(engine, model, prompts, perPrompt, maxTokens, seed);
+  return { prompts: [...prompts], responses: groups.map((group) => group.completions.map((c) => c.text)) };
+}
+
+/** Calibrated helpfulness and harmlessness of every response, per prompt (experiment b's criteria). */
+export async function rewardScores(
+  pools: ResponsePools,
+  criteria: CriterionRegistry,
+  calibrator: Calibrator,
+): Promise<{ helpful: Float64Array[]; harmless: Float64Array[] }> {
+  const helpful: Float64Array[] = [];
+  const harmless: Float64Array[] = [];
+  for (const [i, prompt] of pools.prompts.entries()) {
+    const texts = pools.responses[i];
+    helpful.push(calibrator.calibrate("helpfulness", await criteria.get("helpfulness").score(prompt, texts)));
+    harmless.push(
+      calibrator.calibrate("harmlessness", await criteria.get("harmlessness").score(prompt, texts)),
+    );
   }
-  return { prompts: [...prompts], responses };
+  return { helpful, harmless };
 }
 
 /** Length statistics of one base (experiment a). */
@@ -120,19 +153,7 @@ export async function evaluateRewards(
   weights: readonly number[],
   n: number,
 ): Promise<RewardEvaluation> {
-  const helpful: Float64Array[] = [];
-  const harmless: Float64Array[] = [];
-  for (let i = 0; i < pools.prompts.length; i++) {
-    const texts = pools.responses[i];
-    helpful.push(calibrator.calibrate(
-      "helpfulness",
-      await criteria.get("helpfulness").score(pools.prompts[i], texts),
-    ));
-    harmless.push(calibrator.calibrate(
-      "harmlessness",
-      await criteria.get("harmlessness").score(pools.prompts[i], texts),
-    ));
-  }
+  const { helpful, harmless } = await rewardScores(pools, criteria, calibrator);
   const plain = {
     helpfulness: mean(helpful.map((scores) => mean(scores))),
     harmlessness: mean(harmless.map((scores) => mean(scores))),

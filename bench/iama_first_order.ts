@@ -35,12 +35,11 @@
  */
 import { join } from "node:path";
 import { createEngine, type GenerationEngine } from "../models/engine/mod.ts";
-import { renderPrompt } from "../trainer/default_model/chat_format.ts";
 import type { KlEstimate } from "../trainer/evaluation/mod.ts";
 import { responseLogprob } from "../trainer/evaluation/kl.ts";
-import { collectRollouts, type RolloutGroup } from "../trainer/grpo/rollouts.ts";
+import type { RolloutGroup } from "../trainer/grpo/rollouts.ts";
 import { firstVariationBestOfN } from "../trainer/iama/best_of_n.ts";
-import type { RewardEvaluation } from "./iama_eval.ts";
+import { type RewardEvaluation, rewardScores, sampleGroups } from "./iama_eval.ts";
 import { meanWeightedValue, plainValue } from "./iama_ladder.ts";
 import { pooledCorrelation } from "./iama_stats.ts";
 import { snapshotFolder, trainInPairs } from "./iama_runs.ts";
@@ -114,42 +113,26 @@ const engine = await createEngine({
   threads: 2,
 });
 
-/** K samples of each prompt from the default model (the seeds samplePools gives the evaluation pools). */
-async function samples(texts: readonly string[], seed: number): Promise<RolloutGroup[]> {
-  const groups: RolloutGroup[] = [];
-  for (let start = 0; start < texts.length; start += 4) {
-    const requests = texts.slice(start, start + 4).map((prompt, i) => ({
-      prompt,
-      renderedPrompt: renderPrompt(prompt),
-      seed: seed * 1000 + start + i,
-    }));
-    groups.push(
-      ...await collectRollouts(engine, "default", requests, { groupSize: SAMPLES, maxTokens: MAX_TOKENS }),
-    );
-  }
-  return groups;
-}
+/** K samples of each prompt from the default model (the evaluation pools' seeds when `seed` is SEED + 3). */
+const samples = (texts: readonly string[], seed: number) =>
+  sampleGroups(engine, "default", texts, SAMPLES, MAX_TOKENS, seed);
 
 /** Per prompt, per sample: IAMA's first variation r̃ and GRPO's reward r̄. */
 async function directions(groups: readonly RolloutGroup[]): Promise<{ iama: number[][]; grpo: number[][] }> {
-  const iama: number[][] = [];
-  const grpo: number[][] = [];
-  for (const group of groups) {
-    const texts = group.completions.map((c) => c.text);
-    const score = async (name: string) =>
-      rewardModels.calibrator.calibrate(
-        name,
-        await rewardModels.registry.get(name).score(group.prompt, texts),
-      );
-    const [help, harm] = [await score("helpfulness"), await score("harmlessness")];
-    grpo.push(Array.from(help, (h, j) => (h + harm[j]) / 2));
-    const first = new Array<number>(texts.length).fill(0);
+  const pools = {
+    prompts: groups.map((g) => g.prompt),
+    responses: groups.map((g) => g.completions.map((c) => c.text)),
+  };
+  const { helpful, harmless } = await rewardScores(pools, rewardModels.registry, rewardModels.calibrator);
+  const grpo = helpful.map((help, p) => Array.from(help, (h, j) => (h + harmless[p][j]) / 2));
+  const iama = helpful.map((help, p) => {
+    const first = new Array<number>(help.length).fill(0);
     for (const w of HELPFULNESS_WEIGHTS) {
-      const variation = firstVariationBestOfN(Array.from(help, (h, j) => w * h + (1 - w) * harm[j]), BON);
-      variation.forEach((value, j) => first[j] += value / HELPFULNESS_WEIGHTS.length);
+      firstVariationBestOfN(Array.from(help, (h, j) => w * h + (1 - w) * harmless[p][j]), BON)
+        .forEach((value, j) => first[j] += value / HELPFULNESS_WEIGHTS.length);
     }
-    iama.push(first);
-  }
+    return first;
+  });
   return { iama, grpo };
 }
 
