@@ -7,8 +7,10 @@
 import { join } from "node:path";
 import { DecoderSession } from "../decoder_session.ts";
 import type { GptConfig } from "../gpt/config.ts";
+import { buildInferenceGraph } from "../gpt/inference_graph.ts";
 import { writeGptModelFolder } from "../gpt/model_folder.ts";
 import { randomWeights } from "../gpt/_test_support.ts";
+import { encodeOnnxModel, type OnnxModel } from "../onnx/onnx_model.ts";
 import { TextTokenizer, trainByteLevelBpe } from "../tokenizer/mod.ts";
 import { createEngine, type EngineOptions } from "./mod.ts";
 import type { GenerationEngine, GenerationEvent, ModelHost, SamplingParams } from "./types.ts";
@@ -35,6 +37,20 @@ export interface TestModelOptions {
   mlpDim?: number;
   /** Logits width of the graph (default: the tokenizer's vocabulary). */
   vocabSize?: number;
+  /** false: only the Optimum outputs, so the engine feeds present.* back as past (default true). */
+  newKeyValues?: boolean;
+}
+
+/** Only the Optimum outputs (logits, present.*): the engine feeds present back as past. */
+export function withoutNewKeyValues(model: OnnxModel): OnnxModel {
+  const graph = model.graph;
+  return {
+    ...model,
+    graph: {
+      ...graph,
+      outputs: graph.outputs.filter((output) => !output.name.startsWith("new_key_values.")),
+    },
+  };
 }
 
 export interface TestModel {
@@ -71,9 +87,10 @@ export async function writeTestModel(options: TestModelOptions = {}): Promise<Te
   const parent = await Deno.makeTempDir({ prefix: "engine_test_" });
   temporaryDirs.push(parent);
   const dir = join(parent, "model");
+  const parameters = randomWeights(config, options.seed ?? 1, (n) => new Float32Array(n));
   await writeGptModelFolder(dir, {
     config,
-    parameters: randomWeights(config, options.seed ?? 1, (n) => new Float32Array(n)),
+    parameters,
     specialTokens: { bos: 0, eos, pad: 0 },
     tokenizer: tokenizerJson,
     tokenizerConfig: {
@@ -84,6 +101,10 @@ export async function writeTestModel(options: TestModelOptions = {}): Promise<Te
     },
     generationConfig: {},
   });
+  if (options.newKeyValues === false) {
+    const graph = withoutNewKeyValues(buildInferenceGraph(config, parameters));
+    await Deno.writeFile(join(dir, "onnx", "model.onnx"), encodeOnnxModel(graph));
+  }
   return { dir, config, tokenizer };
 }
 

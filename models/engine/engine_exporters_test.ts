@@ -13,7 +13,14 @@ import { randomWeights } from "../gpt/_test_support.ts";
 import { encodeOnnxModel, type OnnxModel } from "../onnx/onnx_model.ts";
 import { Rng } from "../random.ts";
 import { createEngine } from "./mod.ts";
-import { collect, loadSession, samplingParams, type TestModel, writeTestModel } from "./_test_model.ts";
+import {
+  collect,
+  loadSession,
+  samplingParams,
+  type TestModel,
+  withoutNewKeyValues,
+  writeTestModel,
+} from "./_test_model.ts";
 
 /**
  * The same decoder with position_ids computed inside the graph, as some exports do:
@@ -75,18 +82,6 @@ async function withEngine(
   }
 }
 
-/** Only the Optimum outputs (logits, present.*): the engine feeds present back as past. */
-function presentOnly(model: OnnxModel): OnnxModel {
-  const graph = model.graph;
-  return {
-    ...model,
-    graph: {
-      ...graph,
-      outputs: graph.outputs.filter((output) => !output.name.startsWith("new_key_values.")),
-    },
-  };
-}
-
 /** Rows joining a running batch of a rewritten graph decode as each prompt alone (original graph). */
 async function batchesAsAlone(rewrite: (model: OnnxModel) => OnnxModel, layout: Partial<DecoderLayout>) {
   const model = await writeTestModel({ seed: 4 });
@@ -131,7 +126,7 @@ Deno.test("a graph without position_ids input batches left-padded rows as each a
 });
 
 Deno.test("a graph with present.* only (no new_key_values) batches rows as each alone", async () => {
-  await batchesAsAlone(presentOnly, { takesPositionIds: true, providesNewKeyValues: false });
+  await batchesAsAlone(withoutNewKeyValues, { takesPositionIds: true, providesNewKeyValues: false });
 });
 
 Deno.test("logits wider than the tokenizer: ids beyond its vocabulary are never chosen", async () => {

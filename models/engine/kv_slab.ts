@@ -75,6 +75,22 @@ export class KvSlab {
     }
   }
 
+  /** A copy of row `row`'s first `length` columns as a batch-1 cache [1, H, length, hd] per layer. */
+  rowCache(row: number, length: number): KvCache {
+    if (row >= this.#rows || length > this.#capacity) throw new RangeError("no such row or columns");
+    const { kvHeads: H, headDim: hd } = this.layout;
+    const C = this.#capacity;
+    const copy = (data: Float32Array) => {
+      const out = new Float32Array(H * length * hd);
+      for (let h = 0; h < H; h++) {
+        const from = (row * H + h) * C * hd;
+        out.set(data.subarray(from, from + length * hd), h * length * hd);
+      }
+      return new ort.Tensor("float32", out, [1, H, length, hd]);
+    };
+    return { batchSize: 1, length, keys: this.#keys.map(copy), values: this.#values.map(copy) };
+  }
+
   /** Inputs of one decode step over every row (lengths: each row's tokens in the cache). */
   stepInput(lastTokens: readonly number[], lengths: readonly number[]): ForwardInput & { past: KvCache } {
     const B = this.#rows;

@@ -1,7 +1,8 @@
 /**
  * The engine-owned batch cache against a brute-force model of it: per row, the list of columns
  * it holds; after appends, writes and retains every row's filled columns hold exactly those
- * values, left-aligned, and the step mask attends to them and to the new token.
+ * values, left-aligned, the step mask attends to them and to the new token, and a row copied out
+ * alone holds them too.
  */
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
@@ -84,6 +85,19 @@ Deno.test("KvSlab keeps each row's columns through appends, writes, growth and r
               }
             });
           }
+        }
+      }
+      // The row copied out alone (what the prefix cache keeps of a finished sequence).
+      const own = slab.rowCache(r, columns.length);
+      assert.equal(own.length, columns.length);
+      for (let layer = 0; layer < layers; layer++) {
+        for (const [kind, tensors] of [[1, own.keys], [2, own.values]] as const) {
+          assert.deepEqual(tensors[layer].dims, [1, H, columns.length, hd]);
+          const expected = Array.from({ length: H * columns.length * hd }, (_, i) => {
+            const { tag, column } = columns[Math.floor(i / hd) % columns.length];
+            return mark(kind, layer, tag, Math.floor(i / (hd * columns.length)), column, i % hd);
+          });
+          assert.deepEqual([...(tensors[layer].data as Float32Array)], expected, `row ${r} alone`);
         }
       }
     });
