@@ -11,8 +11,9 @@
  * one request seed reproduces the run, and whenever candidate 0 is chosen the tokens are exactly plain
  * sampling's (with k = 1, or when nothing can be judged yet, blockwise *is* plain sampling).
  *
- * The engine keeps no KV cache between requests, so block b prefills the prompt and the b blocks
- * chosen before it again (the receipt's `prefillTokens` shows it; {@link blockwiseCost} predicts it).
+ * Block b's prompt is the prompt and the b blocks chosen before it. The engine's prefix cache holds the
+ * chosen candidate's sequence but for its last token, so a later block prefills one token (the
+ * receipt's `prefillTokens` shows it; {@link blockwiseCost} predicts it).
  *
  * @module
  */
@@ -82,7 +83,7 @@ export function blockwiseCost(
       true,
     );
     total.forwardPasses += cost.forwardPasses;
-    total.prefillTokens += blockPrefill(params.promptTokens, done, blockTokens);
+    total.prefillTokens += blockPrefill(params.promptTokens, done);
     total.generatedTokens += cost.generatedTokens;
     total.rewardEvaluations += cost.rewardEvaluations;
     done += size;

@@ -53,11 +53,11 @@ function enumerateBlockwise(
       const generated = tuple.map((l) => Math.min(l - done, size));
       // One prefill pass yields every first token, then one decode pass per further token.
       total.forwardPasses += p * Math.max(1, ...generated);
-      // Each block prefills the prompt and the committed prefix, less the previous block's prompt when
-      // the engine's prefix cache holds it (from PREFIX_CACHE_MIN_TOKENS tokens on).
-      const previous = params.promptTokens + done - blockTokens;
+      // Each block prefills the prompt and the committed prefix. The engine's prefix cache holds the
+      // chosen candidate's sequence but its last token (from PREFIX_CACHE_MIN_TOKENS tokens on).
+      const cached = params.promptTokens + done - 1;
       total.prefillTokens += p *
-        (done > 0 && previous >= PREFIX_CACHE_MIN_TOKENS ? blockTokens : params.promptTokens + done);
+        (done > 0 && cached >= PREFIX_CACHE_MIN_TOKENS ? 1 : params.promptTokens + done);
       total.generatedTokens += p * generated.reduce((a, b) => a + b, 0);
       total.rewardEvaluations += p * k * params.criteriaCount;
       for (const chosen of tuple) {
@@ -95,11 +95,11 @@ function enumerateCommitted(
       const generated = tuple.map((l) => Math.min(l - done, size));
       // One prefill pass yields every first token, then one decode pass per further token.
       total.forwardPasses += p * Math.max(1, ...generated);
-      // Each block prefills the prompt and the committed prefix, less the previous block's prompt when
-      // the engine's prefix cache holds it (from PREFIX_CACHE_MIN_TOKENS tokens on).
-      const previous = params.promptTokens + done - blockTokens;
+      // Each block prefills the prompt and the committed prefix. The engine's prefix cache holds the
+      // chosen candidate's sequence but its last token (from PREFIX_CACHE_MIN_TOKENS tokens on).
+      const cached = params.promptTokens + done - 1;
       total.prefillTokens += p *
-        (done > 0 && previous >= PREFIX_CACHE_MIN_TOKENS ? blockTokens : params.promptTokens + done);
+        (done > 0 && cached >= PREFIX_CACHE_MIN_TOKENS ? 1 : params.promptTokens + done);
       total.generatedTokens += p * generated.reduce((a, b) => a + b, 0);
       total.rewardEvaluations += p * k * params.criteriaCount;
       if (tuple[0] > done + size && done + size < limit) visit(done + size, p);
@@ -316,8 +316,9 @@ Deno.test("predictAlignerCost: blockwise's measured runs replayed, their committ
   // p0r0: 3 + 3, 4 + 4; p0r1: 3 + 3 + 3, 6 + 5 + 6; p1r0: 3 + 3 + 3, 6 + 6 + 5; p1r1: 3, 5.
   const byHand = {
     forwardPasses: ((6 + 9) / 2 + (9 + 3) / 2) / 2,
-    // Blocks prefill 3 + 3b tokens: runs of 2, 3, 3 and 1 blocks.
-    prefillTokens: ((3 + 6 + (3 + 6 + 9)) / 2 + (3 + 6 + 9 + 3) / 2) / 2,
+    // Blocks prefill 3 + 3b tokens, but from block 2 on (8 tokens of the previous block's chosen
+    // candidate cached) only 1: runs of 2, 3, 3 and 1 blocks.
+    prefillTokens: ((3 + 6 + (3 + 6 + 1)) / 2 + (3 + 6 + 1 + 3) / 2) / 2,
     generatedTokens: ((8 + 17) / 2 + (17 + 5) / 2) / 2,
     rewardEvaluations: ((2 * 2 + 3 * 2) / 2 + (3 * 2 + 1 * 2) / 2) / 2,
   };

@@ -31,19 +31,21 @@ function repeatedPrompt(promptTokens: number): number {
 
 /**
  * Prompt tokens blockwise decoding's block prefills after `done` committed tokens: the prompt, then
- * the prompt and the committed tokens, of which the previous block's prompt is cached.
+ * the prompt and the committed tokens, of which all but the last are cached (the chosen candidate of
+ * the previous block finished with them; its last token was sampled, never fed). So a later block
+ * prefills one token, as long as that cached sequence is long enough to reuse.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { blockPrefill } from "./cost.ts";
- * assert.equal(blockPrefill(20, 0, 16), 20);
- * assert.equal(blockPrefill(20, 32, 16), 16); // the previous block's 36-token prompt is cached
- * assert.equal(blockPrefill(4, 16, 16), 20); // its 4-token prompt was too short to cache
+ * assert.equal(blockPrefill(20, 0), 20);
+ * assert.equal(blockPrefill(20, 32), 1); // the previous block's candidate: 20 + 31 tokens cached
+ * assert.equal(blockPrefill(2, 4), 6); // 5 cached tokens are too few to reuse
  * ```
  */
-export function blockPrefill(promptTokens: number, done: number, blockTokens: number): number {
-  return done === 0 ? promptTokens : prefilledTokens(promptTokens + done, promptTokens + done - blockTokens);
+export function blockPrefill(promptTokens: number, done: number): number {
+  return done === 0 ? promptTokens : prefilledTokens(promptTokens + done, promptTokens + done - 1);
 }
 
 /**
@@ -150,7 +152,7 @@ export interface ContinuationLengths {
  * the answer has not ended (limit = min(maxTokens, maxBlocks · T)):
  *
  *     forwardPasses     = Σ_b longest_b
- *     prefillTokens     = Σ_b P(L > done_b) · blockPrefill(promptTokens, done_b, T)
+ *     prefillTokens     = Σ_b P(L > done_b) · blockPrefill(promptTokens, done_b)
  *     generatedTokens   = Σ_b k · E[min(L − done_b, size_b); L > done_b]
  *     rewardEvaluations = Σ_b P(L > done_b) · k · criteriaCount
  *
@@ -187,7 +189,7 @@ export function expectedBlockwiseCost(
     const size = Math.min(blockTokens, limit - done);
     const { reached, meanTokens, meanLongest } = lengths.block(k, done, size, params.maxTokens);
     cost.forwardPasses += meanLongest;
-    cost.prefillTokens += reached * blockPrefill(params.promptTokens, done, blockTokens);
+    cost.prefillTokens += reached * blockPrefill(params.promptTokens, done);
     cost.generatedTokens += k * meanTokens;
     cost.rewardEvaluations += reached * k * params.criteriaCount;
   }

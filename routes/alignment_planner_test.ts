@@ -159,8 +159,9 @@ Deno.test("planAlignment: auto may choose blockwise decoding; the receipt shows 
   assert.equal(plan.chosenBy, "planner");
   assert.deepEqual(plan.predicted, {
     forwardPasses: 48,
-    // The prompt, the prompt and 16 committed tokens, then 16 more (the 20-token prompt before is cached).
-    prefillTokens: 4 + 20 + 16,
+    // The prompt, then the 20-token prompt (19 cached: 4 + 15 of the previous block's chosen candidate
+    // but its last token) and the 36-token one (35 cached): one new token each.
+    prefillTokens: 4 + 1 + 1,
     generatedTokens: 184,
     rewardEvaluations: 12,
     milliseconds: 48,

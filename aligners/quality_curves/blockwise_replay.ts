@@ -9,8 +9,8 @@
  * either way). Each replayed block is charged as the engine charges a request that runs alone:
  *
  *     forwardPasses     = max(1, longest candidate's tokens)     (one prefill pass yields the first tokens)
- *     prefillTokens     = blockPrefill(promptTokens, b·T, T)      (the prompt and the committed prefix,
- *                                                                 less the previous block's cached prompt)
+ *     prefillTokens     = blockPrefill(promptTokens, b·T)         (the prompt and the committed prefix,
+ *                                                                 less the previous block's cached sequence)
  *     generatedTokens   = Σ candidates' tokens
  *     rewardEvaluations = k · criteriaCount
  *
@@ -40,7 +40,7 @@ export type MeasuredBlockRuns = readonly (readonly (readonly (readonly number[])
  * const params = { promptTokens: 5, maxTokens: 8, criteriaCount: 1 };
  * assert.deepEqual(replayBlockwiseCost(runs, 8, 4, params), {
  *   forwardPasses: 4 + 4,
- *   prefillTokens: 5 + 9,
+ *   prefillTokens: 5 + 1, // the second block's 9-token prompt: 8 cached (the chosen candidate's)
  *   generatedTokens: 6 + 7,
  *   rewardEvaluations: 4,
  * });
@@ -67,7 +67,7 @@ export function replayBlockwiseCost(
         if (room <= 0) break;
         const generated = candidates.map((tokens) => Math.min(tokens, room));
         total.forwardPasses += weight * Math.max(1, ...generated);
-        total.prefillTokens += weight * blockPrefill(params.promptTokens, b * blockTokens, blockTokens);
+        total.prefillTokens += weight * blockPrefill(params.promptTokens, b * blockTokens);
         total.generatedTokens += weight * generated.reduce((sum, tokens) => sum + tokens, 0);
         total.rewardEvaluations += weight * candidates.length * params.criteriaCount;
       }

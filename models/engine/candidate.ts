@@ -29,7 +29,7 @@ export interface CandidateContext {
 /** The state of one candidate between decode steps. */
 export class Candidate {
   readonly counts: Map<number, number> = new Map();
-  #generated = 0;
+  readonly #tokenIds: number[] = [];
   #lastToken = -1;
   #finished: FinishReason | undefined;
   readonly #decoder: StreamDecoder;
@@ -60,7 +60,12 @@ export class Candidate {
   }
 
   get generated(): number {
-    return this.#generated;
+    return this.#tokenIds.length;
+  }
+
+  /** The tokens generated so far (by this request: resumed ones not included). */
+  get tokenIds(): readonly number[] {
+    return this.#tokenIds;
   }
 
   get finished(): FinishReason | undefined {
@@ -75,14 +80,14 @@ export class Candidate {
     const token = params.logprobs === undefined
       ? { tokenId, text: tokenText(tokenId), logprob: NaN }
       : tokenLogprob(logits, tokenId, params.logprobs, tokenText);
-    this.#generated++;
+    this.#tokenIds.push(tokenId);
     this.#lastToken = tokenId;
     this.counts.set(tokenId, (this.counts.get(tokenId) ?? 0) + 1);
     const isEos = eosTokenIds.has(tokenId);
     const textDelta = isEos ? "" : this.#stops.push(this.#decoder.push(tokenId));
     const events: GenerationEvent[] = [{ type: "token", candidate: this.index, token, textDelta }];
     if (this.#stops.stopped || isEos) events.push(this.#finish("stop"));
-    else if (this.#generated >= params.maxTokens) events.push(this.#finish("length"));
+    else if (this.#tokenIds.length >= params.maxTokens) events.push(this.#finish("length"));
     return events;
   }
 
@@ -106,6 +111,12 @@ export class Candidate {
       textDelta = this.#stops.push(this.#decoder.flush());
       if (!this.#stops.stopped) textDelta += this.#stops.finish();
     }
-    return { type: "finished", candidate: this.index, reason, textDelta, completionTokens: this.#generated };
+    return {
+      type: "finished",
+      candidate: this.index,
+      reason,
+      textDelta,
+      completionTokens: this.#tokenIds.length,
+    };
   }
 }

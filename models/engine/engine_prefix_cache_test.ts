@@ -121,3 +121,47 @@ Deno.test("a cached prefix also serves a prompt admitted while others decode, pr
     }
   }, { prefillChunkTokens: 4 });
 });
+
+/** A finished answer's continuation on one engine: the first answer, then its continuation's run. */
+async function continuation(engine: GenerationEngine, n: number) {
+  const sampling = samplingParams({ temperature: 1, seed: 5, maxTokens: 10, ignoreEos: true, logprobs: 0 });
+  const first = await collect(engine.generate(request(base, { n, sampling })));
+  // The client sends the last candidate's answer back, followed by more text (a next chat turn).
+  const answer = first.candidates[n - 1].ids;
+  const next = await collect(engine.generate(request([...base, ...answer, ...extension], { n: 1 })));
+  const repeat = await collect(engine.generate(request([...base, ...answer], { n: 1 })));
+  return { answer, next, repeat };
+}
+
+for (const newKeyValues of [true, false]) {
+  Deno.test(
+    `a finished answer's cache serves its continuation (${
+      newKeyValues ? "engine-owned" : "present.*"
+    } batch cache)`,
+    async () => {
+      const folder = newKeyValues ? model : await writeTestModel({ newKeyValues: false });
+      for (const n of [1, 3]) {
+        const uncached = await withTestEngine(folder, (engine) => continuation(engine, n), {
+          prefixCacheMegabytes: 0,
+        });
+        const cached = await withTestEngine(folder, (engine) => continuation(engine, n));
+        assert.deepEqual(cached.answer, uncached.answer);
+        assert.equal(cached.answer.length, 10);
+        // The answer's K/V is there but for its last token, which was sampled and never fed.
+        assert.equal(cached.next.done!.compute.prefillTokens, 1 + extension.length);
+        assert.equal(cached.repeat.done!.compute.prefillTokens, 1);
+        for (const [name, run] of [["next", cached.next], ["repeat", cached.repeat]] as const) {
+          const reference = uncached[name];
+          assert.equal(reference.done!.compute.prefillTokens, run.started!.promptTokens);
+          for (const [c, candidate] of run.candidates.entries()) {
+            assert.deepEqual(candidate.ids, reference.candidates[c].ids, `n = ${n}, ${name}, candidate ${c}`);
+            candidate.logprobs.forEach((logprob, t) => {
+              const expected = reference.candidates[c].logprobs[t];
+              assert.ok(Math.abs(logprob - expected) < 1e-4, `${name} token ${t}: ${logprob} vs ${expected}`);
+            });
+          }
+        }
+      }
+    },
+  );
+}

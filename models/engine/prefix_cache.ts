@@ -1,10 +1,11 @@
 /**
- * Automatic prefix caching: the KV caches of recently prefilled prompts, so that a prompt sharing a
- * prefix with one of them prefills only the rest (vLLM's automatic prefix caching, per model version).
+ * Automatic prefix caching: the KV caches of recently prefilled prompts and of finished sequences
+ * (prompt and generated tokens), so that a prompt sharing a prefix with one of them prefills only the
+ * rest (vLLM's automatic prefix caching, per model version).
  *
- * What hits: blockwise decoding's block b + 1, whose prompt is block b's prompt plus the committed
- * tokens; another batch of the same prompt (rejection sampling); chat turns and requests that share a
- * system prompt. A hit reuses at most P − 1 tokens, so every request still runs one prefill pass that
+ * What hits: blockwise decoding's block b + 1, whose prompt is block b's prompt plus the chosen
+ * candidate's tokens; another batch of the same prompt (rejection sampling); a chat's next turn, which
+ * starts with the previous turn's prompt and answer; requests that share a system prompt. A hit reuses at most P − 1 tokens, so every request still runs one prefill pass that
  * yields its first tokens, and is taken only from {@link PREFIX_CACHE_MIN_TOKENS} shared tokens on (a
  * shorter one saves less than the copy costs). Entries are batch-1 caches [1, H, L, hd] per layer,
  * never written after insertion (forward passes extend a cache into new tensors); a hit on part of

@@ -17,7 +17,7 @@ export const PREFIX_CACHE_MIN_TOKENS = 8;
  * ```ts
  * import assert from "node:assert/strict";
  * import { prefilledTokens } from "./prefix_reuse.ts";
- * assert.equal(prefilledTokens(40, 24), 16); // blockwise's next block: its 16 new tokens
+ * assert.equal(prefilledTokens(40, 24), 16); // a prompt extending a cached 24-token one
  * assert.equal(prefilledTokens(40, 40), 1); // the same prompt again
  * assert.equal(prefilledTokens(12, 5), 12); // too short a prefix to reuse
  * ```

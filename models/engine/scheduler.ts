@@ -13,8 +13,9 @@
  * they join. Graphs that output the new tokens' K/V (`providesNewKeyValues`) keep the batch
  * cache in engine-owned buffers instead (kv_slab.ts) and never fetch present.*. Work is charged per
  * request: prefill runs in full, decode steps split evenly over the rows that took part. Completed
- * prompts' caches go to the prefix cache (prefix_cache.ts), and an admitted prompt that shares a long
- * enough prefix with one of them prefills only the rest.
+ * prompts' caches and finished sequences' caches (prompt and generated tokens) go to the prefix cache
+ * (prefix_cache.ts), and an admitted prompt that shares a long enough prefix with one of them prefills
+ * only the rest.
  *
  * @module
  */
@@ -357,6 +358,8 @@ export class Scheduler {
       row.job.compute.generatedTokens++;
       this.#tokensGenerated++;
       rowsOfJob.set(row.job, (rowsOfJob.get(row.job) ?? 0) + 1);
+      // Now, not when the row leaves: a request sent on this one's answer may be admitted next step.
+      if (row.candidate.finished !== undefined) this.#keepSequence(row, r);
     });
     const share = (performance.now() - started) / rows.length;
     for (const [job, count] of rowsOfJob) {
@@ -364,6 +367,21 @@ export class Scheduler {
       job.compute.milliseconds += share * count;
       this.#completeIfFinished(job);
     }
+  }
+
+  /**
+   * Keeps a finished row's cache for reuse: its prompt and generated tokens but the last, which was
+   * sampled and never fed. A next chat turn, or a continuation of the text, then prefills only what is
+   * new (blockwise decoding's next block: one token).
+   */
+  #keepSequence(row: Row, index: number): void {
+    const prompt = row.job.request.promptIds;
+    if (!this.#prefixes || row.length <= prompt.length) return;
+    const ids = [...prompt, ...row.candidate.tokenIds.slice(0, row.length - prompt.length)];
+    const cache = this.#slab
+      ? this.#slab.rowCache(index, row.length)
+      : assembleCache(this.session.layout, [{ source: this.#cache!, row: index, length: row.length }]);
+    this.#prefixes.insert(ids, cache);
   }
 
   /** Emits the job's "started" event, once; prompt log-probs once the prefill is complete. */
