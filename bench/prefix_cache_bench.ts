@@ -7,8 +7,12 @@
  *   previous block's plus the committed tokens, so with the cache it prefills only those.
  * - Requests sharing a long system prompt (about 120 tokens) with a short user turn, n = 1, max_tokens 1:
  *   the time to the first token, which is the prefill (a repeated system prompt is what chat clients send).
+ * - A chat's second turn: the first turn's question and sampled answer (up to 64 tokens), then the next
+ *   question, rendered with the model's chat template as the gateway renders it; n = 1, max_tokens 1, the
+ *   second turn's time to first token. With the cache, the first turn's prompt and answer are reused as
+ *   far as the template re-renders the answer with the tokens that were generated.
  *
- * Prints, per scenario, prompt tokens prefilled, engine ms and wall ms per request with and without the
+ * Prints, per scenario, prompt tokens (of the one-pass requests) and prompt tokens prefilled, engine ms and wall ms per request with and without the
  * cache, and their ratios (medians over the rounds of the per-round means). Each round asks questions of
  * its own, so that only what the scenario shares (the blocks' prefixes, the system prompt) can be reused.
  * Greedy first tokens of the system-prompt requests are checked equal between the engines before
@@ -23,6 +27,7 @@ import { collect } from "../models/engine/_test_model.ts";
 import { createEngine, policySampling } from "../models/engine/mod.ts";
 import type { GenerationEngine, SamplingParams } from "../models/engine/types.ts";
 import { Rng } from "../models/random.ts";
+import { renderChatPrompt } from "../routes/chat_template.ts";
 import { benchPrompts } from "../trainer/calibration/prompts.ts";
 import { renderPrompt } from "../trainer/default_model/chat_format.ts";
 import { DEFAULT_MODEL_PATH, modelCriteria } from "./_model_criteria.ts";
@@ -58,6 +63,8 @@ const sampling = (maxTokens: number, temperature: number): SamplingParams => ({
 });
 
 interface Spent {
+  /** The requests' prompt length (the one-pass requests only). */
+  promptTokens?: number;
   prefill: number;
   engineMs: number;
   wallMs: number;
@@ -88,7 +95,7 @@ async function systemPromptRound(
   engine: GenerationEngine,
   questions: string[],
 ): Promise<Spent & { firstTokens: number[] }> {
-  const total = { prefill: 0, engineMs: 0, wallMs: 0 };
+  const total = { prefill: 0, engineMs: 0, wallMs: 0, promptTokens: 0 };
   const firstTokens: number[] = [];
   for (const question of questions) {
     const promptIds = await engine.tokenize("m", renderPrompt(question, SYSTEM));
@@ -97,9 +104,47 @@ async function systemPromptRound(
     total.wallMs += performance.now() - started;
     total.prefill += run.done!.compute.prefillTokens;
     total.engineMs += run.done!.compute.milliseconds;
+    total.promptTokens += promptIds.length;
     firstTokens.push(run.candidates[0].ids[0]);
   }
-  return { ...perRequest(total, questions.length), firstTokens };
+  return {
+    ...perRequest(total, questions.length),
+    promptTokens: total.promptTokens / questions.length,
+    firstTokens,
+  };
+}
+
+/** Each question's first turn (untimed), then its second turn's first token; means per second turn. */
+async function chatRound(
+  engine: GenerationEngine,
+  questions: string[],
+): Promise<Spent & { promptTokens: number }> {
+  const info = engine.models()[0];
+  const total = { prefill: 0, engineMs: 0, wallMs: 0, promptTokens: 0 };
+  for (const [i, question] of questions.entries()) {
+    const first = [{ role: "user" as const, content: question }];
+    const answer = await collect(engine.generate({
+      model: "m",
+      promptIds: await engine.tokenize("m", renderChatPrompt(info, first)),
+      n: 1,
+      sampling: { ...sampling(64, 1), seed: i },
+    }));
+    const next = questions[(i + 1) % questions.length];
+    const promptIds = await engine.tokenize(
+      "m",
+      renderChatPrompt(info, [...first, { role: "assistant", content: answer.candidates[0].text }, {
+        role: "user",
+        content: next,
+      }]),
+    );
+    const started = performance.now();
+    const run = await collect(engine.generate({ model: "m", promptIds, n: 1, sampling: sampling(1, 0) }));
+    total.wallMs += performance.now() - started;
+    total.prefill += run.done!.compute.prefillTokens;
+    total.engineMs += run.done!.compute.milliseconds;
+    total.promptTokens += promptIds.length;
+  }
+  return { ...perRequest(total, questions.length), promptTokens: total.promptTokens / questions.length };
 }
 
 const perRequest = (total: Spent, count: number): Spent => ({
@@ -118,14 +163,18 @@ try {
   assert.deepEqual(cached.firstTokens, plain.firstTokens, "greedy first tokens differ with the cache");
   assert.ok(cached.prefill < plain.prefill, "the system prompt was not reused");
 
-  const scenarios = { blockwise: blockwiseRound, "system prompt, first token": systemPromptRound };
+  const scenarios = {
+    blockwise: blockwiseRound,
+    "system prompt, first token": systemPromptRound,
+    "chat, second turn's first token": chatRound,
+  };
   console.log(
     `default model ${version}, ${perRound} prompts per round, ${ROUNDS} rounds, ${args.threads} threads\n`,
   );
   console.log(
-    "| scenario | cache | prompt tokens prefilled | engine ms | wall ms | engine ms ratio (on / off) | wall ms ratio |",
+    "| scenario | cache | prompt tokens | prompt tokens prefilled | engine ms | wall ms | engine ms ratio (on / off) | wall ms ratio |",
   );
-  console.log("|---|---|---:|---:|---:|---:|---:|");
+  console.log("|---|---|---:|---:|---:|---:|---:|---:|");
   for (const [name, round] of Object.entries(scenarios)) {
     const rounds: Record<"off" | "on", Spent[]> = { off: [], on: [] };
     for (let r = 0; r < ROUNDS; r++) {
@@ -135,6 +184,9 @@ try {
       }
     }
     const summary = (key: "off" | "on") => ({
+      promptTokens: rounds[key][0].promptTokens === undefined
+        ? undefined
+        : median(rounds[key].map((s) => s.promptTokens!)),
       prefill: median(rounds[key].map((s) => s.prefill)),
       engineMs: median(rounds[key].map((s) => s.engineMs)),
       wallMs: median(rounds[key].map((s) => s.wallMs)),
@@ -142,9 +194,11 @@ try {
     const [off, on] = [summary("off"), summary("on")];
     for (const [key, s] of [["off", off], ["on", on]] as const) {
       console.log(
-        `| ${name} | ${key} | ${s.prefill.toFixed(1)} | ${s.engineMs.toFixed(1)} | ${s.wallMs.toFixed(1)} | ${
-          key === "on" ? `×${(on.engineMs / off.engineMs).toFixed(2)}` : ""
-        } | ${key === "on" ? `×${(on.wallMs / off.wallMs).toFixed(2)}` : ""} |`,
+        `| ${name} | ${key} | ${s.promptTokens?.toFixed(1) ?? "–"} | ${s.prefill.toFixed(1)} | ${
+          s.engineMs.toFixed(1)
+        } | ${s.wallMs.toFixed(1)} | ${key === "on" ? `×${(on.engineMs / off.engineMs).toFixed(2)}` : ""} | ${
+          key === "on" ? `×${(on.wallMs / off.wallMs).toFixed(2)}` : ""
+        } |`,
       );
     }
   }
