@@ -116,8 +116,9 @@ export class PrefixCache {
 
   /**
    * Keeps `cache` (batch 1, exactly `ids.length` columns, not written afterwards) as the KV of `ids`,
-   * evicting the least recently used entries beyond the budget. Prompts shorter than
-   * {@link PREFIX_CACHE_MIN_TOKENS} and caches larger than the whole budget are not kept.
+   * evicting the least recently used entries beyond the budget. Entries that `ids` extends (or repeats)
+   * go; if an entry already extends `ids`, that one is kept instead, as the most recently used. Prompts
+   * shorter than {@link PREFIX_CACHE_MIN_TOKENS} and caches larger than the whole budget are not kept.
    */
   insert(ids: readonly number[], cache: KvCache): void {
     if (cache.batchSize !== 1 || cache.length !== ids.length) {
@@ -126,8 +127,13 @@ export class PrefixCache {
     if (ids.length < PREFIX_CACHE_MIN_TOKENS) return;
     const bytes = cacheBytes(cache);
     if (bytes > this.maxBytes) return;
-    const same = this.#entries.find((entry) => sameIds(entry.ids, ids));
-    if (same) this.#remove(same);
+    // One entry per chain of extensions: a longer one serves every lookup a prefix of it would.
+    const longer = this.#entries.find((entry) => entry.ids.length > ids.length && startsWith(entry.ids, ids));
+    if (longer) {
+      this.#touch(longer);
+      return;
+    }
+    for (const entry of this.#entries.filter((entry) => startsWith(ids, entry.ids))) this.#remove(entry);
     this.#entries.push({ ids: [...ids], cache, bytes });
     this.#bytes += bytes;
     while (this.#bytes > this.maxBytes) this.#remove(this.#entries[0]);
@@ -144,6 +150,7 @@ export class PrefixCache {
   }
 }
 
-function sameIds(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((id, i) => id === b[i]);
+/** Whether `ids` begins with `prefix` (or equals it). */
+function startsWith(ids: readonly number[], prefix: readonly number[]): boolean {
+  return prefix.length <= ids.length && prefix.every((id, i) => id === ids[i]);
 }

@@ -1,6 +1,7 @@
 /**
  * The prefix cache's bookkeeping against brute force: the longest shared prefix over every entry,
- * least-recently-used eviction by bytes, and prefix copies element by element.
+ * least-recently-used eviction by bytes, one entry per chain of extensions, and prefix copies element
+ * by element.
  */
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
@@ -98,4 +99,24 @@ Deno.test("entries beyond the byte budget go least recently used first; a lookup
   cache.insert([1, 2, 3], cacheOf(3, 6));
   assert.equal(cache.stats().entries, 3);
   assert.deepEqual(cache.stats().hits, 6);
+});
+
+Deno.test("an entry that a newer one extends is dropped, and a prefix of an entry is not kept twice", () => {
+  const prompt = Array.from({ length: 10 }, (_, i) => i);
+  const answered = [...prompt, 50, 51, 52]; // the prompt and a finished answer's tokens
+  const cache = new PrefixCache(1e9);
+  cache.insert(prompt, cacheOf(10, 1));
+  cache.insert(answered, cacheOf(13, 2));
+  assert.deepEqual([cache.stats().entries, cache.stats().bytes], [1, 13 * BYTES_PER_TOKEN]);
+  // The prompt again (another batch of it): the answered entry already holds it.
+  cache.insert(prompt, cacheOf(10, 3));
+  assert.deepEqual([cache.stats().entries, cache.stats().bytes], [1, 13 * BYTES_PER_TOKEN]);
+  // Lookups see what they saw with both entries: the prompt's P − 1 tokens, the answer's 13 columns.
+  const hit = cache.lookup([...prompt, 99])!;
+  assert.equal(hit.length, 10);
+  assert.equal((hit.cache.keys[0].data as Float32Array)[0], 2e4);
+  assert.equal(cache.lookup([...answered, 60])?.length, 13);
+  // A divergent answer to the same prompt is an entry of its own.
+  cache.insert([...prompt, 70, 71], cacheOf(12, 4));
+  assert.equal(cache.stats().entries, 2);
 });
