@@ -27,7 +27,7 @@ import {
 } from "./alignment_schema.ts";
 import { EventQueue } from "./_event_queue.ts";
 import type { RouteDeps } from "./deps.ts";
-import type { CandidateResult, CollectedGeneration, StartedGeneration } from "./generation.ts";
+import type { CandidateResult, CollectedGeneration, StartedEvent, StartedGeneration } from "./generation.ts";
 import type { ChunkWriter } from "./streaming.ts";
 import type { GenerationTelemetry } from "./telemetry.ts";
 
@@ -90,7 +90,11 @@ export function startAligned(deps: RouteDeps, input: AlignedInput): AlignedRun {
   const deadline = plan.deadlineMs === undefined ? undefined : AbortSignal.timeout(plan.deadlineMs);
   // The deadline stops generation (candidates finish as cancelled, the aligner still chooses);
   // scoring runs under the request's own signal.
-  const engine = deadline === undefined ? deps.engine : withDeadline(deps.engine, deadline);
+  // usage's cached_tokens: the prompt tokens the prefix cache served to the run's first engine request.
+  const engine = observingStarts(
+    deadline === undefined ? deps.engine : withDeadline(deps.engine, deadline),
+    (started) => startedEvent.cachedPromptTokens ??= started.cachedPromptTokens ?? 0,
+  );
   const { calibrator } = planning;
   const events = new EventQueue<GenerationEvent>();
   const receipts: (AlignmentReceipt | undefined)[] = new Array(input.n).fill(undefined);
@@ -164,8 +168,9 @@ export function startAligned(deps: RouteDeps, input: AlignedInput): AlignedRun {
   }
 
   const info = deps.engine.models().find((m) => m.name === input.model);
-  const started = {
-    type: "started" as const,
+  // cachedPromptTokens is set at the first engine start; usage reads it once every choice has finished.
+  const startedEvent: StartedEvent = {
+    type: "started",
     modelVersion: info?.version ?? "",
     promptTokens: input.promptIds.length,
     seed,
@@ -175,7 +180,7 @@ export function startAligned(deps: RouteDeps, input: AlignedInput): AlignedRun {
       events.end();
       const wire = receipts as AlignmentReceipt[];
       return {
-        generation: { started: { ...started, modelVersion: runs[0].modelVersion }, candidates },
+        generation: { started: { ...startedEvent, modelVersion: runs[0].modelVersion }, candidates },
         receipts: wire,
         usage: sumUsage(runs.map(alignmentUsage)),
       };
@@ -186,7 +191,7 @@ export function startAligned(deps: RouteDeps, input: AlignedInput): AlignedRun {
     },
   );
   output.catch(() => {}); // a streaming caller hears of failures through `generation`
-  return { generation: { started, events: events[Symbol.asyncIterator]() }, receipts, output };
+  return { generation: { started: startedEvent, events: events[Symbol.asyncIterator]() }, receipts, output };
 }
 
 function sumUsage(parts: readonly AlignmentUsage[]): AlignmentUsage {
@@ -210,6 +215,23 @@ function withDeadline(engine: GenerationEngine, deadline: AbortSignal): Generati
   return {
     generate: (request, signal) =>
       engine.generate(request, signal === undefined ? deadline : AbortSignal.any([signal, deadline])),
+    tokenize: (model, text) => engine.tokenize(model, text),
+    detokenize: (model, ids, options) => engine.detokenize(model, ids, options),
+    models: () => engine.models(),
+    stats: () => engine.stats(),
+    close: () => engine.close(),
+  };
+}
+
+/** The engine with `onStart` called on each request's "started" event. */
+function observingStarts(engine: GenerationEngine, onStart: (event: StartedEvent) => void): GenerationEngine {
+  return {
+    async *generate(request, signal) {
+      for await (const event of engine.generate(request, signal)) {
+        if (event.type === "started") onStart(event);
+        yield event;
+      }
+    },
     tokenize: (model, text) => engine.tokenize(model, text),
     detokenize: (model, ids, options) => engine.detokenize(model, ids, options),
     models: () => engine.models(),

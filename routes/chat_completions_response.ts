@@ -65,7 +65,7 @@ export function chatCompletionResponse(
         : null,
       finish_reason: wireFinishReason(candidate.finishReason),
     })),
-    usage: sumUsage([generation.started.promptTokens], generation.candidates.map((c) => c.completionTokens)),
+    usage: sumUsage([generation.started], generation.candidates.map((c) => c.completionTokens)),
   };
 }
 
@@ -120,7 +120,7 @@ export class ChatCompletionStream {
 
   /** Totals so far (complete once every choice finished). */
   usage(): Usage {
-    return sumUsage([this.started.promptTokens], this.completionTokens);
+    return sumUsage([this.started], this.completionTokens);
   }
 
   /** Finish reasons in the order choices finished. */

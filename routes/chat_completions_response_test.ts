@@ -3,7 +3,13 @@ import { chatCompletionResponse, ChatCompletionStream } from "./chat_completions
 import type { StartedEvent } from "./generation.ts";
 
 const meta = { id: "chatcmpl-1", created: 1, model: "m", systemFingerprint: "v7" };
-const started: StartedEvent = { type: "started", modelVersion: "v7", promptTokens: 4, seed: 1 };
+const started: StartedEvent = {
+  type: "started",
+  modelVersion: "v7",
+  promptTokens: 4,
+  cachedPromptTokens: 3,
+  seed: 1,
+};
 const token = (tokenId: number, text: string) => ({ tokenId, text, logprob: -1, topLogprobs: [] });
 
 Deno.test("chat response: message, logprobs without the end-of-text token, usage", () => {
@@ -23,7 +29,12 @@ Deno.test("chat response: message, logprobs without the end-of-text token, usage
   );
   assert.deepEqual(response.choices[0].message, { role: "assistant", content: "Hi", refusal: null });
   assert.deepEqual(response.choices[0].logprobs?.content?.map((e) => e.token), ["Hi"]);
-  assert.deepEqual(response.usage, { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 });
+  assert.deepEqual(response.usage, {
+    prompt_tokens: 4,
+    completion_tokens: 2,
+    total_tokens: 6,
+    prompt_tokens_details: { cached_tokens: 3 },
+  });
 });
 
 Deno.test("chat stream: role first per choice, content deltas, end token silent, finish, usage", () => {
@@ -60,5 +71,10 @@ Deno.test("chat stream: role first per choice, content deltas, end token silent,
     textDelta: "!",
     completionTokens: 3,
   });
-  assert.deepEqual(stream.usageChunk().usage, { prompt_tokens: 4, completion_tokens: 5, total_tokens: 9 });
+  assert.deepEqual(stream.usageChunk().usage, {
+    prompt_tokens: 4,
+    completion_tokens: 5,
+    total_tokens: 9,
+    prompt_tokens_details: { cached_tokens: 3 },
+  });
 });

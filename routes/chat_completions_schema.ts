@@ -10,6 +10,7 @@ import type { GenerationRequest, SamplingParams } from "../models/engine/types.t
 import { AlignmentSpecSchema } from "./alignment_schema.ts";
 import {
   commonSampling,
+  LogitBiasSchema,
   resolveMaxTokens,
   SeedSchema,
   type ServerDefaults,
@@ -45,7 +46,7 @@ export const ChatCompletionRequestSchema = z.strictObject({
   messages: z.array(MessageSchema).min(1),
   model: z.string().min(1),
   frequency_penalty: z.number().min(-2).max(2).nullish(),
-  logit_bias: z.record(z.string(), z.number().min(-100).max(100)).nullish(),
+  logit_bias: LogitBiasSchema,
   logprobs: z.boolean().nullish(),
   max_completion_tokens: z.int().min(1).nullish(),
   max_tokens: z.int().min(1).nullish(),
@@ -68,9 +69,6 @@ export const ChatCompletionRequestSchema = z.strictObject({
   alignment: AlignmentSpecSchema.nullish(),
 }).superRefine((body, ctx) => {
   const issue = (field: string, message: string) => ctx.addIssue({ code: "custom", path: [field], message });
-  if (body.logit_bias != null && Object.keys(body.logit_bias).length > 0) {
-    issue("logit_bias", "logit_bias is not supported by this server");
-  }
   if (body.response_format != null && body.response_format.type !== "text") {
     issue("response_format", `response_format ${body.response_format.type} is not supported; only text`);
   }

@@ -35,7 +35,9 @@ Deno.test("chat schema: roles, text parts and what is refused", () => {
   assert.equal(firstPath({ response_format: { type: "text" } }), undefined);
   assert.equal(firstPath({ top_logprobs: 2 }), "top_logprobs");
   assert.equal(firstPath({ top_logprobs: 21, logprobs: true }), "top_logprobs");
-  assert.equal(firstPath({ logit_bias: { "3": 1 } }), "logit_bias");
+  assert.equal(firstPath({ logit_bias: { "3": 1 } }), undefined);
+  assert.equal(firstPath({ logit_bias: { "x": 1 } }), "logit_bias.x");
+  assert.equal(firstPath({ logit_bias: { "3": 101 } }), "logit_bias.3");
   assert.equal(firstPath({ stream_options: { include_usage: true } }), "stream_options");
   assert.equal(firstPath({ store: false, metadata: { a: "b" }, user: "u" }), undefined);
 });

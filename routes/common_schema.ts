@@ -23,6 +23,12 @@ export const StopSchema = z.union([z.string(), z.array(z.string()).max(4)], {
 /** `stream_options` (only with `stream: true`). */
 export const StreamOptionsSchema = z.strictObject({ include_usage: z.boolean().nullish() });
 
+/** OpenAI's logit_bias: token ids (as strings) to a bias in [−100, 100] added to their logits. */
+export const LogitBiasSchema = z.record(
+  z.string().regex(/^\d+$/, { error: "logit_bias keys must be token ids (non-negative integers)" }),
+  z.number().min(-100).max(100),
+).nullish();
+
 /** The seed as the engine takes it: a safe integer. */
 export const SeedSchema = z.int().nullish();
 
@@ -31,6 +37,8 @@ export const UsageSchema = z.object({
   prompt_tokens: z.int(),
   completion_tokens: z.int(),
   total_tokens: z.int(),
+  /** OpenAI's prompt caching: the prompt tokens served from the prefix cache, not prefilled. */
+  prompt_tokens_details: z.object({ cached_tokens: z.int() }),
 });
 
 /** `usage` as it appears on the wire. */
@@ -93,6 +101,7 @@ export interface CommonSamplingFields {
   frequency_penalty?: number | null;
   stop?: string | string[] | null;
   seed?: number | null;
+  logit_bias?: Record<string, number> | null;
 }
 
 /**
@@ -122,6 +131,9 @@ export function commonSampling(
     ignoreEos: false,
     seed: body.seed ?? undefined,
     logprobs: routeSpecific.logprobs,
+    ...(body.logit_bias == null || Object.keys(body.logit_bias).length === 0
+      ? {}
+      : { logitBias: Object.entries(body.logit_bias).map(([id, bias]) => [Number(id), bias] as const) }),
   };
 }
 
@@ -140,9 +152,28 @@ export function wireFinishReason(reason: FinishReason): "stop" | "length" {
   return reason === "length" ? "length" : "stop";
 }
 
-/** Usage over prompts: each prompt counted once, completion tokens over every choice. */
-export function sumUsage(promptTokens: number[], completionTokens: number[]): Usage {
-  const prompt = promptTokens.reduce((a, b) => a + b, 0);
+/**
+ * Usage over prompts: each prompt counted once (and its tokens from the prefix cache), completion
+ * tokens over every choice.
+ *
+ * @example
+ * ```ts
+ * import { sumUsage } from "./common_schema.ts";
+ * const usage = sumUsage([{ promptTokens: 12, cachedPromptTokens: 11 }, { promptTokens: 5 }], [3, 4]);
+ * if (usage.total_tokens !== 24 || usage.prompt_tokens_details.cached_tokens !== 11) throw new Error();
+ * ```
+ */
+export function sumUsage(
+  prompts: readonly { promptTokens: number; cachedPromptTokens?: number }[],
+  completionTokens: readonly number[],
+): Usage {
+  const prompt = prompts.reduce((sum, p) => sum + p.promptTokens, 0);
+  const cached = prompts.reduce((sum, p) => sum + (p.cachedPromptTokens ?? 0), 0);
   const completion = completionTokens.reduce((a, b) => a + b, 0);
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: cached },
+  };
 }

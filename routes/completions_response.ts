@@ -83,7 +83,7 @@ export function completionResponse(
       })
     ),
     usage: sumUsage(
-      results.map((r) => r.generation.started.promptTokens),
+      results.map((r) => r.generation.started),
       results.flatMap((r) => r.generation.candidates.map((c) => c.completionTokens)),
     ),
   };
@@ -137,7 +137,7 @@ export class CompletionStream {
 
   /** Totals so far (complete once every choice finished). */
   usage(): Usage {
-    return sumUsage(this.prompts.map((p) => p.started.promptTokens), this.completionTokens);
+    return sumUsage(this.prompts.map((p) => p.started), this.completionTokens);
   }
 
   /** Finish reasons in the order choices finished. */

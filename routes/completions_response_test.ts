@@ -4,10 +4,11 @@ import { completionLogprobs, completionResponse, CompletionStream } from "./comp
 import type { CollectedGeneration, StartedEvent } from "./generation.ts";
 
 const meta = { id: "cmpl-1", created: 1, model: "m", systemFingerprint: "v7" };
-const started = (promptTokens: number): StartedEvent => ({
+const started = (promptTokens: number, cachedPromptTokens?: number): StartedEvent => ({
   type: "started",
   modelVersion: "v7",
   promptTokens,
+  cachedPromptTokens,
   seed: 1,
   promptLogprobs: [{ tokenId: 1, text: "He", logprob: null }, { tokenId: 2, text: "y", logprob: -1 }],
 });
@@ -19,8 +20,8 @@ const token = (text: string, logprob: number) => ({
 });
 
 Deno.test("completions response: choices per prompt and candidate, usage counted once per prompt", () => {
-  const generation = (promptTokens: number, texts: string[]): CollectedGeneration => ({
-    started: started(promptTokens),
+  const generation = (promptTokens: number, texts: string[], cached?: number): CollectedGeneration => ({
+    started: started(promptTokens, cached),
     candidates: texts.map((text, i) => ({
       tokens: [token(text, -0.5)],
       text,
@@ -30,7 +31,7 @@ Deno.test("completions response: choices per prompt and candidate, usage counted
   });
   const response = completionResponse(meta, [
     { generation: generation(2, ["a", "b"]), echoText: "Hey" },
-    { generation: generation(5, ["c", "d"]) },
+    { generation: generation(5, ["c", "d"], 4) },
   ], true);
   assert.deepEqual(response.choices.map((c) => [c.index, c.text, c.finish_reason]), [
     [0, "Heya", "length"],
@@ -38,7 +39,13 @@ Deno.test("completions response: choices per prompt and candidate, usage counted
     [2, "c", "length"],
     [3, "d", "stop"],
   ]);
-  assert.deepEqual(response.usage, { prompt_tokens: 7, completion_tokens: 6, total_tokens: 13 });
+  // The second prompt's 4 cached tokens (the first's started event has none).
+  assert.deepEqual(response.usage, {
+    prompt_tokens: 7,
+    completion_tokens: 6,
+    total_tokens: 13,
+    prompt_tokens_details: { cached_tokens: 4 },
+  });
   assert.deepEqual(response.choices[0].logprobs?.tokens, ["He", "y", "a"]);
   assert.deepEqual(response.choices[0].logprobs?.text_offset, [0, 2, 3]);
   assert.deepEqual(response.choices[2].logprobs?.tokens, ["c"]);
@@ -80,7 +87,12 @@ Deno.test("completions stream: echo first, one chunk per token, finish, usage ch
     "length",
     undefined,
   ]);
-  assert.deepEqual(stream.usageChunk().usage, { prompt_tokens: 2, completion_tokens: 6, total_tokens: 8 });
+  assert.deepEqual(stream.usageChunk().usage, {
+    prompt_tokens: 2,
+    completion_tokens: 6,
+    total_tokens: 8,
+    prompt_tokens_details: { cached_tokens: 0 },
+  });
   assert.deepEqual(stream.usageChunk().choices, []);
   assert.deepEqual(stream.finishReasonsSeen(), ["stop", "length"]);
 });

@@ -10,6 +10,7 @@ import type { GenerationRequest, SamplingParams } from "../models/engine/types.t
 import { AlignmentSpecSchema } from "./alignment_schema.ts";
 import {
   commonSampling,
+  LogitBiasSchema,
   resolveMaxTokens,
   SeedSchema,
   type ServerDefaults,
@@ -40,7 +41,7 @@ export const CompletionRequestSchema = z.strictObject({
   best_of: z.int().min(1).max(20).nullish(),
   echo: z.boolean().nullish(),
   frequency_penalty: z.number().min(-2).max(2).nullish(),
-  logit_bias: z.record(z.string(), z.number().min(-100).max(100)).nullish(),
+  logit_bias: LogitBiasSchema,
   logprobs: z.int().min(0).max(5).nullish(),
   max_tokens: z.int().min(1).nullish(),
   n: z.int().min(1).max(128).nullish(),
@@ -70,13 +71,6 @@ export const CompletionRequestSchema = z.strictObject({
       code: "custom",
       path: ["suffix"],
       message: "suffix (insertion) is not supported by this model",
-    });
-  }
-  if (body.logit_bias != null && Object.keys(body.logit_bias).length > 0) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["logit_bias"],
-      message: "logit_bias is not supported by this server",
     });
   }
   if (body.stream_options != null && body.stream !== true) {

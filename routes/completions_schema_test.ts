@@ -50,7 +50,9 @@ Deno.test("completions schema: OpenAI's limits and the features this server refu
   assert.equal(param({ presence_penalty: -3 }), "presence_penalty");
   assert.equal(param({ suffix: "x" }), "suffix");
   assert.equal(param({ suffix: "" }), undefined);
-  assert.equal(param({ logit_bias: { "1": 5 } }), "logit_bias");
+  assert.equal(param({ logit_bias: { "1": 5 } }), undefined);
+  assert.equal(param({ logit_bias: { "-1": 5 } }), "logit_bias.-1");
+  assert.equal(param({ logit_bias: { "1": -100.5 } }), "logit_bias.1");
   assert.equal(param({ logit_bias: {} }), undefined);
   assert.equal(param({ best_of: 1, n: 2 }), "best_of");
   assert.equal(param({ best_of: 3, n: 2 }), "best_of");

@@ -120,6 +120,7 @@ const ENGINE_PARAMS: Record<string, string> = {
   "sampling.maxTokens": "max_tokens",
   "sampling.stop": "stop",
   "sampling.seed": "seed",
+  "sampling.logitBias": "logit_bias",
   "sampling.logprobs": "logprobs",
   "promptLogprobs": "logprobs",
 };

@@ -123,6 +123,40 @@ Deno.test("openai client: per-request alignment", async (t) => {
       );
     });
 
+    await t.step(
+      "cached_tokens: an aligned request's prompt from the prefix cache, as its receipt shows",
+      async () => {
+        const body = {
+          model: "default",
+          messages: [{ role: "user", content: "What should I pack for a weekend of hiking in the hills?" }],
+          max_tokens: 8,
+          seed: 9,
+          alignment: { criteria: { length: 1 }, aligner: "best_of_n", n: 3 },
+        } as ChatBody;
+        const [first, again] = [
+          await client.chat.completions.create(body),
+          await client.chat.completions.create(body),
+        ];
+        const promptTokens = first.usage!.prompt_tokens;
+        assert.ok(promptTokens > 8, "long enough for the prefix cache");
+        for (const [completion, cached] of [[first, 0], [again, promptTokens - 1]] as const) {
+          // Best-of-N is one engine request: what it did not prefill came from the cache.
+          const receipt = (completion as unknown as Aligned).alignment!;
+          assert.equal(completion.usage!.prompt_tokens_details?.cached_tokens, cached);
+          assert.equal(receipt.compute.prefill_tokens, promptTokens - cached);
+        }
+        // Streamed, the usage chunk says the same.
+        const stream = await client.chat.completions.create({
+          ...body,
+          stream: true,
+          stream_options: { include_usage: true },
+        } as OpenAI.ChatCompletionCreateParamsStreaming);
+        let usage;
+        for await (const chunk of stream) usage ??= chunk.usage ?? undefined;
+        assert.equal(usage?.prompt_tokens_details?.cached_tokens, promptTokens - 1);
+      },
+    );
+
     await t.step("auto: the planner picks the largest best-of-N within the budget", async () => {
       const completion = await client.completions.create({
         model: "default",
@@ -297,7 +331,12 @@ Deno.test("openai client: per-request alignment", async (t) => {
       const response = plain.body as Aligned & { choices: { text: string }[] };
       assert.equal(plain.status, 200);
       assert.equal(response.alignment, undefined);
-      assert.deepEqual(Object.keys(response.usage!), ["prompt_tokens", "completion_tokens", "total_tokens"]);
+      assert.deepEqual(Object.keys(response.usage!), [
+        "prompt_tokens",
+        "completion_tokens",
+        "total_tokens",
+        "prompt_tokens_details",
+      ]); // no alignment_compute
       // Same text as the engine gives for that seed directly.
       const ids = await gateway.engine.tokenize("default", body.prompt);
       let text = "";

@@ -217,6 +217,49 @@ Deno.test("openai client: /v1/chat/completions and /v1/models", async (t) => {
       assert.equal(parts.choices[0].message.content, text.choices[0].message.content);
     });
 
+    await t.step(
+      "usage.prompt_tokens_details.cached_tokens: a next turn reuses the last prompt and answer",
+      async () => {
+        const render = (conversation: OpenAI.Chat.ChatCompletionMessageParam[]) =>
+          new Template(model.chatTemplate!).render({
+            messages: conversation,
+            add_generation_prompt: true,
+            ...model.specialTokens,
+          });
+        // No earlier prompt shares 8 leading tokens with this one (they begin with the system message).
+        const first: OpenAI.Chat.ChatCompletionMessageParam[] = [
+          { role: "user", content: "Which tomatoes grow well in a small garden?" },
+        ];
+        const turn1 = await client.chat.completions.create({
+          model: "default",
+          messages: first,
+          max_tokens: 12,
+          temperature: 0,
+        });
+        assert.equal(turn1.usage?.prompt_tokens_details?.cached_tokens, 0);
+        const answer = turn1.choices[0].message.content!;
+        const second = [...first, { role: "assistant" as const, content: answer }, {
+          role: "user" as const,
+          content: "And in pots?",
+        }];
+        const turn2 = await client.chat.completions.create({
+          model: "default",
+          messages: second,
+          max_tokens: 4,
+          temperature: 0,
+        });
+        // The engine kept turn 1's prompt and answer but the answer's last token (sampled, never fed back),
+        // and the template renders the answer with the tokens that were generated (a greedy answer of this
+        // deterministic fixture re-tokenizes to them).
+        const promptIds1 = await gateway.engine.tokenize("default", render(first));
+        const promptIds2 = await gateway.engine.tokenize("default", render(second));
+        assert.equal(turn2.usage?.prompt_tokens, promptIds2.length);
+        const kept = promptIds1.length + turn1.usage!.completion_tokens - 1;
+        assert.ok(kept < promptIds2.length);
+        assert.equal(turn2.usage?.prompt_tokens_details?.cached_tokens, kept);
+      },
+    );
+
     await t.step("models: list and retrieve", async () => {
       const list = [];
       for await (const m of client.models.list()) list.push(m);

@@ -133,6 +133,37 @@ Deno.test("openai client: /v1/completions", async (t) => {
     });
 
     await t.step(
+      "logit_bias: −100 bans the greedy token (the next best takes its place), +100 forces one",
+      async () => {
+        const ask = (logit_bias?: Record<string, number>, temperature = 0, max_tokens = 1) =>
+          client.completions.create({
+            model: "default",
+            prompt: "Hello",
+            max_tokens,
+            temperature,
+            logprobs: 2,
+            logit_bias,
+          });
+        const plain = (await ask()).choices[0].logprobs!;
+        // The two most likely first tokens, by the model's own log-probs.
+        const [best, next] = Object.entries(plain.top_logprobs![0]).sort((a, b) => b[1] - a[1]).map((
+          [token],
+        ) => token);
+        assert.equal(plain.tokens![0], best);
+        const idOf = async (token: string) => {
+          const ids = await gateway.engine.tokenize("default", token);
+          assert.equal(ids.length, 1, `${JSON.stringify(token)} is one token`);
+          return String(ids[0]);
+        };
+        const banned = (await ask({ [await idOf(best)]: -100 })).choices[0].logprobs!;
+        assert.equal(banned.tokens![0], next);
+        assert.equal(banned.token_logprobs![0], plain.top_logprobs![0][next]); // the model's log-prob, unbiased
+        const forced = (await ask({ [await idOf(next)]: 100 }, 1, 3)).choices[0].logprobs!;
+        assert.deepEqual(forced.tokens, [next, next, next]);
+      },
+    );
+
+    await t.step(
       "echo with logprobs: the prompt comes first, its first token without a log-prob",
       async () => {
         const completion = await client.completions.create({

@@ -88,9 +88,14 @@ Deno.test("openai client: errors", async (t) => {
           "invalid_value",
         ],
         [
-          () => client.completions.create({ model: "default", prompt: "Hi", logit_bias: { "5": 10 } }),
+          () => client.completions.create({ model: "default", prompt: "Hi", logit_bias: { "99999": 10 } }),
           "logit_bias",
           "invalid_value",
+        ],
+        [
+          () => client.chat.completions.create({ model: "default", messages, logit_bias: { "5": 101 } }),
+          "logit_bias.5",
+          "number_above_max_value",
         ],
         [() => client.completions.create({ model: "default", prompt: [] }), "prompt", "invalid_value"],
         [() => client.completions.create({ model: "default", prompt: [99999] }), "prompt", "invalid_value"],

@@ -64,6 +64,13 @@ Deno.test("prompts sharing a prefix with an earlier one prefill only the rest an
     divergent.length - 12, // the first 12 columns of an entry, copied
     base.length, // prompt log-probs need the prefix's logits, which are not cached
   ]);
+  // Each request's started event says how many of its prompt tokens came from the cache (usage's
+  // cached_tokens).
+  for (const [runs, cache] of [[cached, true], [uncached, false]] as const) {
+    for (const { run, prefilled } of runs) {
+      assert.equal(run.started!.cachedPromptTokens, cache ? run.started!.promptTokens - prefilled : 0);
+    }
+  }
   // The engine counts the prompt tokens it reused (the /metrics counter).
   const total = (runs: typeof cached) => runs.reduce((sum, r) => sum + r.prefilled, 0);
   assert.equal(cached.at(-1)!.reusedSoFar, total(uncached) - total(cached));

@@ -102,26 +102,42 @@ Deno.test("log-probs are log_softmax of the raw logits at the chosen tokens, wit
   }
 });
 
+/**
+ * Greedy decoding by full forward passes, no cache: each step's raw logits row, adjusted by `adjust`
+ * (given the counts of the tokens chosen so far), then its argmax. Returns the tokens and each chosen
+ * token's log-prob under the raw row.
+ */
+async function referenceGreedy(
+  maxTokens: number,
+  adjust: (logit: number, id: number, counts: ReadonlyMap<number, number>) => number,
+): Promise<{ ids: number[]; rawLogprobs: number[] }> {
+  const session = await loadSession(model);
+  const V = session.layout.vocabSize;
+  const ids: number[] = [];
+  const rawLogprobs: number[] = [];
+  const counts = new Map<number, number>();
+  for (let step = 0; step < maxTokens; step++) {
+    const all = [...promptIds, ...ids];
+    const row = Array.from((await fullLogits(session, all)).subarray((all.length - 1) * V));
+    const adjusted = row.map((l, j) => adjust(l, j, counts));
+    const next = adjusted.indexOf(Math.max(...adjusted));
+    const top = Math.max(...row);
+    rawLogprobs.push(row[next] - top - Math.log(row.reduce((sum, l) => sum + Math.exp(l - top), 0)));
+    ids.push(next);
+    counts.set(next, (counts.get(next) ?? 0) + 1);
+  }
+  await session.release();
+  return { ids, rawLogprobs };
+}
+
 Deno.test("presence and frequency penalties follow OpenAI's formula (reference decode loop)", async () => {
   const maxTokens = 30;
   const presence = 0.6;
   const frequency = 0.9;
-  const session = await loadSession(model);
-  const V = session.layout.vocabSize;
-  const reference: number[] = [];
-  const counts = new Map<number, number>();
-  for (let step = 0; step < maxTokens; step++) {
-    const ids = [...promptIds, ...reference];
-    const row = Array.from((await fullLogits(session, ids)).subarray((ids.length - 1) * V));
-    const penalised = row.map((l, j) => {
-      const c = counts.get(j) ?? 0;
-      return l - c * frequency - (c > 0 ? 1 : 0) * presence;
-    });
-    const next = penalised.indexOf(Math.max(...penalised));
-    reference.push(next);
-    counts.set(next, (counts.get(next) ?? 0) + 1);
-  }
-  await session.release();
+  const reference = (await referenceGreedy(maxTokens, (l, j, counts) => {
+    const c = counts.get(j) ?? 0;
+    return l - c * frequency - (c > 0 ? 1 : 0) * presence;
+  })).ids;
   await withEngine(async (engine) => {
     const sampling = samplingParams({
       presencePenalty: presence,
@@ -141,6 +157,56 @@ Deno.test("presence and frequency penalties follow OpenAI's formula (reference d
       }),
     );
     assert.notDeepEqual(plain.candidates[0].ids, reference, "the penalties changed the output");
+  });
+});
+
+Deno.test("logit_bias is added to the raw logits (reference decode loop); log-probs stay the model's", async () => {
+  const maxTokens = 20;
+  await withEngine(async (engine) => {
+    const sampling = samplingParams({ maxTokens, ignoreEos: true, logprobs: 0 });
+    const plain = await collect(engine.generate({ model: "m", promptIds, n: 1, sampling }));
+    // Ban the two tokens greedy decoding picks most, and lift a token it never picks.
+    const byCount = [...new Set(plain.candidates[0].ids)].sort((a, b) =>
+      plain.candidates[0].ids.filter((id) => id === b).length -
+      plain.candidates[0].ids.filter((id) => id === a).length
+    );
+    const lifted = [...Array(model.tokenizer.vocabSize).keys()].find((id) =>
+      !byCount.includes(id) && id > 3
+    )!;
+    const logitBias = [[byCount[0], -100], [byCount[1], -100], [lifted, 2.5]] as const;
+    const bias = new Map<number, number>(logitBias);
+    const reference = await referenceGreedy(maxTokens, (l, j) => l + (bias.get(j) ?? 0));
+    const run = await collect(
+      engine.generate({ model: "m", promptIds, n: 1, sampling: { ...sampling, logitBias } }),
+    );
+    assert.deepEqual(run.candidates[0].ids, reference.ids);
+    assert.ok(!run.candidates[0].ids.includes(byCount[0]) && !run.candidates[0].ids.includes(byCount[1]));
+    run.candidates[0].logprobs.forEach((logprob, t) => {
+      assert.ok(
+        Math.abs(logprob - reference.rawLogprobs[t]) < 1e-4,
+        `token ${t}: ${logprob} vs ${reference.rawLogprobs[t]}`,
+      );
+    });
+    // +100 forces a token at every step, sampled or greedy; an id beyond the vocabulary is refused.
+    const forced = await collect(engine.generate({
+      model: "m",
+      promptIds,
+      n: 2,
+      sampling: samplingParams({ temperature: 1, maxTokens: 5, ignoreEos: true, logitBias: [[lifted, 100]] }),
+    }));
+    assert.deepEqual(forced.candidates.map((c) => c.ids), [Array(5).fill(lifted), Array(5).fill(lifted)]);
+    await assert.rejects(
+      () =>
+        collect(
+          engine.generate({
+            model: "m",
+            promptIds,
+            n: 1,
+            sampling: samplingParams({ logitBias: [[1e6, 1]] }),
+          }),
+        ),
+      (error: Error & { param?: string }) => error.param === "sampling.logitBias",
+    );
   });
 });
 

@@ -2,8 +2,8 @@
  * The logits-processor chain (transformers.js style: small functions applied in order by one
  * decode loop) and the token choice at its end.
  *
- *   raw logits [V] → presence/frequency penalties → top-k → top-p (at temperature T) → sample
- *   (temperature 0: penalties → argmax)
+ *   raw logits [V] → logit bias → presence/frequency penalties → top-k → top-p (at temperature T) → sample
+ *   (temperature 0: bias and penalties → argmax)
  *
  * Temperature is not a pass of its own: top-k does not depend on it, top-p applies it inside its
  * softmax, and the sampler folds it into its one exp pass (`sampleSoftmax`).
@@ -24,6 +24,13 @@ export type LogitsProcessor = (logits: Float32Array, counts: ReadonlyMap<number,
 /** Removes ids at or beyond `size` (graphs whose logits are wider than the tokenizer's vocabulary). */
 export function vocabularyLimitProcessor(size: number): LogitsProcessor {
   return (logits) => logits.fill(-Infinity, size);
+}
+
+/** Adds OpenAI's logit_bias: each [id, bias] pair's bias to that token's logit. */
+export function logitBiasProcessor(bias: readonly (readonly [number, number])[]): LogitsProcessor {
+  return (logits) => {
+    for (const [id, value] of bias) logits[id] += value;
+  };
 }
 
 /** Subtracts OpenAI's presence and frequency penalties from the tokens generated so far. */
@@ -74,6 +81,9 @@ export function topPProcessor(p: number, temperature = 1): TopPProcessor {
 export function buildProcessorChain(params: SamplingParams, tokenizerSize = Infinity): LogitsProcessor[] {
   const chain: LogitsProcessor[] = [];
   if (Number.isFinite(tokenizerSize)) chain.push(vocabularyLimitProcessor(tokenizerSize));
+  if (params.logitBias !== undefined && params.logitBias.length > 0) {
+    chain.push(logitBiasProcessor(params.logitBias));
+  }
   if (params.presencePenalty !== 0 || params.frequencyPenalty !== 0) {
     chain.push(penaltiesProcessor(params.presencePenalty, params.frequencyPenalty));
   }

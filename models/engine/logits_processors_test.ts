@@ -1,6 +1,6 @@
 /**
  * The processor chain and the selection helpers against straightforward references: OpenAI's
- * penalty formula, softmax(logits / T) restricted by a full sort for top-k and top-p.
+ * logit bias and penalty formulas, softmax(logits / T) restricted by a full sort for top-k and top-p.
  */
 import assert from "node:assert/strict";
 import { Rng } from "../random.ts";
@@ -14,11 +14,12 @@ const rng = new Rng(5);
 const logits = Float32Array.from({ length: V }, () => rng.normal(0, 2));
 const counts = new Map([[3, 1], [10, 4], [17, 2]]);
 
-/** Reference: penalties, then softmax(l / T) over the top-k, then the smallest prefix reaching p. */
+/** Reference: bias and penalties, then softmax(l / T) over the top-k, then the smallest prefix reaching p. */
 function referenceDistribution(params: SamplingParams): number[] {
+  const bias = new Map(params.logitBias ?? []);
   const adjusted = Array.from(logits, (l, j) => {
     const c = counts.get(j) ?? 0;
-    return l - c * params.frequencyPenalty - (c > 0 ? 1 : 0) * params.presencePenalty;
+    return l + (bias.get(j) ?? 0) - c * params.frequencyPenalty - (c > 0 ? 1 : 0) * params.presencePenalty;
   });
   const order = adjusted.map((_, j) => j).sort((a, b) => adjusted[b] - adjusted[a] || a - b);
   const kept = params.topK > 0 ? order.slice(0, params.topK) : order;
@@ -54,6 +55,8 @@ const cases: Partial<SamplingParams>[] = [
   { temperature: 0.9, topP: 0.6 },
   { temperature: 0.5, topK: 12, topP: 0.8, presencePenalty: -1, frequencyPenalty: 0.3 },
   { temperature: 2, topP: 0 },
+  { temperature: 1, logitBias: [[2, 5], [7, -100], [10, 1.5]] },
+  { temperature: 0.8, topP: 0.7, frequencyPenalty: 0.6, logitBias: [[3, 2], [40, -3]] },
 ];
 
 Deno.test("the chain's distribution equals the OpenAI / HF reference for penalties, T, top-k, top-p", () => {
@@ -86,6 +89,17 @@ Deno.test("sampling draws tokens with the chain's probabilities; greedy takes th
   const before = Float32Array.from(logits);
   assert.equal(chooseToken(logits, buildProcessorChain(greedy), counts, greedy, new Rng(1), scratch), best);
   assert.deepEqual(logits, before, "raw logits are left untouched");
+  // logit_bias: +100 forces a token, −100 bans the argmax (the next best takes its place).
+  const forced = samplingParams({ logitBias: [[40, 100]] });
+  assert.equal(chooseToken(logits, buildProcessorChain(forced), counts, forced, new Rng(1), scratch), 40);
+  const plain = samplingParams();
+  const top = chooseToken(logits, buildProcessorChain(plain), counts, plain, new Rng(1), scratch);
+  const banned = samplingParams({ logitBias: [[top, -100]] });
+  const second = [...logits.keys()].filter((j) => j !== top).reduce((
+    a,
+    b,
+  ) => (logits[b] > logits[a] ? b : a));
+  assert.equal(chooseToken(logits, buildProcessorChain(banned), counts, banned, new Rng(1), scratch), second);
 });
 
 Deno.test("topIndices, kthLargest and nucleus agree with sorting, ties to the lower index", () => {

@@ -57,6 +57,8 @@ interface Job {
   prefill: Prefill;
   candidates: Candidate[];
   compute: ComputeSpent;
+  /** Prompt tokens reused from the prefix cache. */
+  cachedTokens: number;
   started: boolean;
   done: boolean;
 }
@@ -124,6 +126,7 @@ export class Scheduler {
         (_, i) => new Candidate(i, seeded.fork((request.firstStream ?? 0) + i), context, resumed),
       ),
       compute: { prefillTokens: 0, generatedTokens: 0, forwardPasses: 0, milliseconds: 0 },
+      cachedTokens: 0,
       started: false,
       done: false,
     };
@@ -260,7 +263,10 @@ export class Scheduler {
     this.#waiting.shift();
     if (head.request.promptLogprobs === undefined) {
       const prefix = this.#prefixes?.lookup(head.request.promptIds);
-      if (prefix) head.prefill.startAfter(prefix);
+      if (prefix) {
+        head.prefill.startAfter(prefix);
+        head.cachedTokens = prefix.length;
+      }
     }
     this.#prefilling.push(head);
     this.#active.set(head.id, head);
@@ -393,6 +399,7 @@ export class Scheduler {
       type: "started",
       modelVersion: this.info.version,
       promptTokens: request.promptIds.length,
+      cachedPromptTokens: job.cachedTokens,
       seed: request.sampling.seed ?? 0,
       ...(prefill.complete && prefill.logprobs ? { promptLogprobs: prefill.logprobs } : {}),
     });

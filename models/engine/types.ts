@@ -18,6 +18,11 @@ export interface SamplingParams {
   presencePenalty: number;
   /** OpenAI frequency penalty: subtract α·count from a token's logit. */
   frequencyPenalty: number;
+  /**
+   * OpenAI's logit_bias: [token id, bias] pairs added to those tokens' logits before sampling (±100
+   * bans or forces a token). Log-probs stay the model's own.
+   */
+  logitBias?: readonly (readonly [number, number])[];
   /** Most tokens to generate per candidate. */
   maxTokens: number;
   /** Generation stops before any of these strings; the string itself is not returned. */
@@ -98,6 +103,8 @@ export type GenerationEvent =
     /** The model version that serves the whole request (hot swaps never change it mid-request). */
     modelVersion: string;
     promptTokens: number;
+    /** Of the prompt tokens, how many came from the prefix cache rather than a prefill (absent: none). */
+    cachedPromptTokens?: number;
     /** The seed the candidates use (`sampling.seed`, or the random one drawn when it was absent). */
     seed: number;
     /** With `promptLogprobs`: one entry per prompt token (the first has logprob null). */

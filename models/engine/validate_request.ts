@@ -54,6 +54,24 @@ export function validateRequest(
   finite(sampling.presencePenalty, -Number.MAX_VALUE, Number.MAX_VALUE, "sampling.presencePenalty");
   finite(sampling.frequencyPenalty, -Number.MAX_VALUE, Number.MAX_VALUE, "sampling.frequencyPenalty");
   integer(sampling.maxTokens, 0, Number.MAX_SAFE_INTEGER, "sampling.maxTokens");
+  if (sampling.logitBias !== undefined) {
+    if (!Array.isArray(sampling.logitBias)) {
+      throw new InvalidRequestError(
+        "logitBias must be a list of [token id, bias] pairs",
+        "sampling.logitBias",
+      );
+    }
+    for (const pair of sampling.logitBias) {
+      if (!Array.isArray(pair) || pair.length !== 2) {
+        throw new InvalidRequestError(
+          "logitBias must be a list of [token id, bias] pairs",
+          "sampling.logitBias",
+        );
+      }
+      integer(pair[0], 0, info.vocabSize - 1, "sampling.logitBias");
+      finite(pair[1], -Number.MAX_VALUE, Number.MAX_VALUE, "sampling.logitBias");
+    }
+  }
   if (sampling.logprobs !== undefined) {
     integer(sampling.logprobs, 0, MAX_LOGPROB_ALTERNATIVES, "sampling.logprobs");
   }
