@@ -15,7 +15,8 @@
  * r̃ is the trainer's plug-in estimate (trainer/iama/best_of_n.ts) on K samples per prompt, averaged over
  * the five weightings (the expectation of the 4 tasks drawn per group). The script prints:
  *
- * 1. ρ on the held-out evaluation prompts and on training prompts;
+ * 1. ρ on the held-out evaluation prompts and on training prompts, and how closely one step's signal
+ *    follows each direction when every group draws its own 4 weightings (as training does);
  * 2. the measured ratios of docs/iama_fronts_objective.json (each IAMA front point against GRPO's front
  *    interpolated linearly in KL);
  * 3. when the third design's weights are in .cache/iama (bench:iama-fronts --objective), each trained
@@ -35,6 +36,7 @@
  */
 import { join } from "node:path";
 import { createEngine, type GenerationEngine } from "../models/engine/mod.ts";
+import { Rng } from "../models/random.ts";
 import type { KlEstimate } from "../trainer/evaluation/mod.ts";
 import { responseLogprob } from "../trainer/evaluation/kl.ts";
 import type { RolloutGroup } from "../trainer/grpo/rollouts.ts";
@@ -62,6 +64,7 @@ import {
 } from "./iama_setup.ts";
 
 const SAMPLES = 16;
+const TASKS_PER_GROUP = rewardTasks("iama").tasksPerGroup ?? 1;
 const STEPS = 64;
 const BASES = ["iama", "grpo"].flatMap((method) =>
   [0.6, 0.3, 0.15].map((beta) => ({ name: `objfront_${method}_beta${beta}`, method, beta }))
@@ -117,22 +120,61 @@ const engine = await createEngine({
 const samples = (texts: readonly string[], seed: number) =>
   sampleGroups(engine, "default", texts, SAMPLES, MAX_TOKENS, seed);
 
-/** Per prompt, per sample: IAMA's first variation r̃ and GRPO's reward r̄. */
-async function directions(groups: readonly RolloutGroup[]): Promise<{ iama: number[][]; grpo: number[][] }> {
+/**
+ * Per prompt, per sample: IAMA's first variation r̃ and GRPO's reward r̄, each the mean over `weights` (by
+ * default the grid, the expectation of the tasks drawn per group); `weightsOf(p)` gives prompt p its own.
+ */
+function directionsOf(
+  scores: { helpful: Float64Array[]; harmless: Float64Array[] },
+  weightsOf: (prompt: number) => readonly number[] = () => HELPFULNESS_WEIGHTS,
+): { iama: number[][]; grpo: number[][] } {
+  const { helpful, harmless } = scores;
+  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const grpo = helpful.map((help, p) => {
+    const w = mean(weightsOf(p)); // r̄ is linear in w
+    return Array.from(help, (h, j) => w * h + (1 - w) * harmless[p][j]);
+  });
+  const iama = helpful.map((help, p) => {
+    const weights = weightsOf(p);
+    const first = new Array<number>(help.length).fill(0);
+    for (const w of weights) {
+      firstVariationBestOfN(Array.from(help, (h, j) => w * h + (1 - w) * harmless[p][j]), BON)
+        .forEach((value, j) => first[j] += value / weights.length);
+    }
+    return first;
+  });
+  return { iama, grpo };
+}
+
+/** The reward models' scores of the groups' samples. */
+function scoresOf(groups: readonly RolloutGroup[]) {
   const pools = {
     prompts: groups.map((g) => g.prompt),
     responses: groups.map((g) => g.completions.map((c) => c.text)),
   };
-  const { helpful, harmless } = await rewardScores(pools, rewardModels.registry, rewardModels.calibrator);
-  const grpo = helpful.map((help, p) => Array.from(help, (h, j) => (h + harmless[p][j]) / 2));
-  const iama = helpful.map((help, p) => {
-    const first = new Array<number>(help.length).fill(0);
-    for (const w of HELPFULNESS_WEIGHTS) {
-      firstVariationBestOfN(Array.from(help, (h, j) => w * h + (1 - w) * harmless[p][j]), BON)
-        .forEach((value, j) => first[j] += value / HELPFULNESS_WEIGHTS.length);
-    }
-    return first;
-  });
+  return rewardScores(pools, rewardModels.registry, rewardModels.calibrator);
+}
+
+/**
+ * How faithfully one step's signal follows each method's direction when each group draws its own 4
+ * weightings from the grid (as training does): the within-prompt correlation of the drawn r̃ with r̃,
+ * and of the drawn r̄ with r̄, averaged over `draws` independent draws.
+ */
+function taskDrawFidelity(scores: { helpful: Float64Array[]; harmless: Float64Array[] }, draws = 200) {
+  const expected = directionsOf(scores);
+  const rng = new Rng(SEED + 11);
+  let [iama, grpo] = [0, 0];
+  for (let d = 0; d < draws; d++) {
+    const drawn = scores.helpful.map(() =>
+      Array.from(
+        { length: TASKS_PER_GROUP },
+        () => HELPFULNESS_WEIGHTS[rng.nextInt(HELPFULNESS_WEIGHTS.length)],
+      )
+    );
+    const one = directionsOf(scores, (p) => drawn[p]);
+    iama += pooledCorrelation(one.iama, expected.iama) / draws;
+    grpo += pooledCorrelation(one.grpo, expected.grpo) / draws;
+  }
   return { iama, grpo };
 }
 
@@ -153,8 +195,10 @@ async function realised(engine: GenerationEngine, model: string, groups: readonl
 
 try {
   const heldOut = await samples(prompts.rewardEval, SEED + 3);
-  const held = await directions(heldOut);
-  const training = await directions(await samples(spread(prompts.balancedTraining, 64), SEED + 200));
+  const heldScores = await scoresOf(heldOut);
+  const held = directionsOf(heldScores);
+  const trainingScores = await scoresOf(await samples(spread(prompts.balancedTraining, 64), SEED + 200));
+  const training = directionsOf(trainingScores);
   const rho = pooledCorrelation(held.iama, held.grpo);
   console.log(`ρ(r̃_IAMA, r̄_GRPO) within prompts, K = ${SAMPLES}:`);
   console.log(`  held-out evaluation prompts (${prompts.rewardEval.length}): ${rho.toFixed(3)}`);
@@ -164,6 +208,18 @@ try {
       rho.toFixed(3)
     }\n`,
   );
+  console.log(
+    `One step's task draws (${TASKS_PER_GROUP} weightings per group) against the grid's expectation:`,
+  );
+  for (const [name, scores] of [["held-out", heldScores], ["training", trainingScores]] as const) {
+    const fidelity = taskDrawFidelity(scores);
+    console.log(
+      `  ${name}: corr(r̃ drawn, r̃) = ${fidelity.iama.toFixed(3)}, corr(r̄ drawn, r̄) = ${
+        fidelity.grpo.toFixed(3)
+      }`,
+    );
+  }
+  console.log();
 
   // Measured: each IAMA front point against GRPO's front (default model at KL 0) interpolated in KL.
   const results: { rewards: Record<string, RewardEvaluation & { kl: KlEstimate }> } = JSON.parse(
