@@ -39,11 +39,11 @@ import { createEngine, type GenerationEngine } from "../models/engine/mod.ts";
 import { Rng } from "../models/random.ts";
 import type { KlEstimate } from "../trainer/evaluation/mod.ts";
 import { responseLogprob } from "../trainer/evaluation/kl.ts";
+import { pooledCorrelation } from "../trainer/grpo/direction.ts";
 import type { RolloutGroup } from "../trainer/grpo/rollouts.ts";
 import { firstVariationBestOfN } from "../trainer/iama/best_of_n.ts";
 import { type RewardEvaluation, rewardScores, sampleGroups } from "./iama_eval.ts";
 import { meanWeightedValue, plainValue } from "./iama_ladder.ts";
-import { pooledCorrelation } from "./iama_stats.ts";
 import { snapshotFolder, trainInPairs } from "./iama_runs.ts";
 import {
   BON,

@@ -124,33 +124,6 @@ export function pairedDifference(
   return { mean: m, standardError: Math.sqrt(variance / d.length) };
 }
 
-/**
- * The within-prompt correlation of `a` and `b`, pooled over prompts: Σ_p Cov_p(a, b) / √(Σ_p Var_p(a) ·
- * Σ_p Var_p(b)), each prompt's values centred on that prompt's mean (so a per-prompt offset does not count).
- */
-export function pooledCorrelation(
-  a: readonly (readonly number[])[],
-  b: readonly (readonly number[])[],
-): number {
-  if (a.length !== b.length || a.some((row, p) => row.length !== b[p].length)) {
-    throw new RangeError("pooledCorrelation needs the same shape on both sides");
-  }
-  const centred = (values: readonly number[]) => {
-    const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
-    return values.map((v) => v - mean);
-  };
-  let [ab, aa, bb] = [0, 0, 0];
-  a.forEach((row, p) => {
-    const [x, y] = [centred(row), centred(b[p])];
-    x.forEach((value, j) => {
-      ab += value * y[j];
-      aa += value * value;
-      bb += y[j] * y[j];
-    });
-  });
-  return ab / Math.sqrt(aa * bb);
-}
-
 /** Checks the estimators against independent references; throws on a mismatch. */
 export function checkStatistics(): void {
   // Best-of-N: exact order-statistic weights vs enumerating all subsets, with ties in the scores.

@@ -15,6 +15,7 @@ import { type AdamWState, adamWStep, DEFAULT_ADAMW, warmupCosineLearningRate } f
 import { renderPrompt } from "../default_model/chat_format.ts";
 import { type AlignerSpec, TaskSampler } from "../iama/mod.ts";
 import type { GrpoConfig } from "./config.ts";
+import { directionFidelity, sequenceLogRatios } from "./direction.ts";
 import { nextKlBeta } from "./kl_controller.ts";
 import { policyGradient, tokenLogprobs, tokenStatistics } from "./policy_update.ts";
 import { type GroupAdvantages, groupAdvantages, type GroupScores, scoreGroup } from "./rewards.ts";
@@ -39,6 +40,12 @@ export interface GrpoStepLog {
   meanObjective: number;
   /** k3 KL(π ‖ π_ref) per completion token, at the rollout policy. */
   kl: number;
+  /**
+   * Within-group correlation of the rollouts' log π/π_ref (rollout policy) with their advantages: how
+   * much of the policy's change so far points along this step's objective direction (direction.ts).
+   * Null while the policy equals the reference (the first step) or no group's advantages vary.
+   */
+  directionFidelity: number | null;
   /** β used by this step's loss. */
   beta: number;
   entropy: number;
@@ -146,6 +153,11 @@ export async function runGrpoStep(
   const batches = packPolicyRows(rows, config.microBatchRows, context.padTokenId);
   const oldLogprobs = await tokenLogprobs(context.session, batches, state.parameters);
   const refLogprobs = await tokenLogprobs(context.session, batches, context.referenceParameters);
+  const fidelity = directionFidelity(
+    rollouts.map((rollout) => rollout.completions.length),
+    sequenceLogRatios(batches, oldLogprobs, refLogprobs),
+    rows.map((row) => row.advantage),
+  );
   const learningRate = warmupCosineLearningRate(
     stepIndex,
     config.learningRate,
@@ -208,6 +220,7 @@ export async function runGrpoStep(
     })),
     meanObjective: groups.reduce((sum, group) => sum + group.advantages.objective, 0) / groups.length,
     kl,
+    directionFidelity: fidelity,
     beta: betaUsed,
     entropy,
     completionLength: {

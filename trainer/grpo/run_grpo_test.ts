@@ -35,6 +35,11 @@ Deno.test("a few GRPO steps move a tiny model towards a verifiable target and ev
   const after = mean(logs.slice(-3));
   assert.ok(after > before + 0.2, `mean reward ${before} → ${after}`);
   assert.ok(logs[0].kl === 0 && logs.at(-1)!.kl > 0, "KL to the starting weights grows from 0");
+  // Direction fidelity: undefined while the policy is the reference, then the policy's change follows the
+  // advantages (longer answers are both more likely than at the start and better).
+  assert.equal(logs[0].directionFidelity, null);
+  const fidelity = logs.slice(-3).map((log) => log.directionFidelity!);
+  assert.ok(fidelity.every((r) => r > 0 && r <= 1), `direction fidelity ${fidelity}`);
   const logged = (await Deno.readTextFile(`${run.workDir}/log.jsonl`)).trim().split("\n").map((l) =>
     JSON.parse(l)
   );

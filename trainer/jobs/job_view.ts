@@ -35,7 +35,7 @@ export interface JobProgress {
   fraction: number;
   /** Seconds left at the mean step time so far (null before the first step). */
   etaSeconds: number | null;
-  /** The last step's log line (rewards per criterion, KL, entropy, lengths, clip fraction, ...). */
+  /** The last step's log line (rewards per criterion, KL, direction fidelity, entropy, lengths, clip fraction, ...). */
   last?: Record<string, unknown>;
 }
 
