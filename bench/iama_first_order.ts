@@ -30,7 +30,11 @@
  *    estimator's noise limits IAMA's fidelity, corr(d_IAMA, r̃) rises from M = 16 to 32 by more than
  *    corr(d_GRPO, r̄) does. About 14 min of training on 2 cores.
  *
- *     deno run --allow-all bench/iama_first_order.ts [--groups32]
+ * 5. with `--training-fidelity`: the trainer's own per-step `directionFidelity` (trainer/grpo/direction.ts:
+ *    the within-group correlation of the rollouts' log π/π_ref with their advantages) for IAMA and GRPO
+ *    at β = 0.3 with M = 16, 32 steps (.cache/iama/fidlog_*, about 7 min of training on 2 cores).
+ *
+ *     deno run --allow-all bench/iama_first_order.ts [--groups32] [--training-fidelity]
  *
  * @module
  */
@@ -69,7 +73,7 @@ const STEPS = 64;
 const BASES = ["iama", "grpo"].flatMap((method) =>
   [0.6, 0.3, 0.15].map((beta) => ({ name: `objfront_${method}_beta${beta}`, method, beta }))
 );
-const { flags } = iamaArgs(Deno.args, ["groups32"]);
+const { flags } = iamaArgs(Deno.args, ["groups32", "training-fidelity"]);
 const sizes = evaluationSizes(false);
 const prompts = iamaPrompts(sizes);
 const rewardModels = await calibratedRewardModels(prompts, sizes.calibrationPrompts);
@@ -80,32 +84,51 @@ for (const base of BASES) {
     trained.push({ name: `${base.name}@${STEPS}`, path });
   }
 }
-// Larger groups (point 4 of the module doc): M = 32 runs next to the M = 16 runs at the same step.
 const GROUPS_STEPS = 32;
+/** A β = 0.3 run of the third design's settings (unscaled advantages, 4 prompts per step) with groups of M. */
+const betaPointThree = (method: "iama" | "grpo", groupSize: number, name: string) => ({
+  name,
+  snapshots: [GROUPS_STEPS],
+  config: {
+    ...SHARED_TRAINING,
+    promptsPerStep: 4,
+    groupSize,
+    advantage: { scaleByStd: false },
+    kl: { kind: "fixed" as const, beta: 0.3 },
+    tasks: rewardTasks(method),
+  },
+  criteria: trainingRewardModels,
+  calibrator: rewardModels.calibrator,
+  prompts: prompts.balancedTraining,
+});
+const METHODS = ["iama", "grpo"] as const;
+// Larger groups (point 4 of the module doc): M = 32 runs next to the M = 16 runs at the same step.
 const larger = [];
 if (flags.groups32) {
-  const plans = (["iama", "grpo"] as const).map((method) => ({
-    name: `fid_${method}_beta0.3_m32`,
-    snapshots: [GROUPS_STEPS],
-    config: {
-      ...SHARED_TRAINING,
-      promptsPerStep: 4,
-      groupSize: 32,
-      advantage: { scaleByStd: false },
-      kl: { kind: "fixed" as const, beta: 0.3 },
-      tasks: rewardTasks(method),
-    },
-    criteria: trainingRewardModels,
-    calibrator: rewardModels.calibrator,
-    prompts: prompts.balancedTraining,
-  }));
+  const plans = METHODS.map((method) => betaPointThree(method, 32, `fid_${method}_beta0.3_m32`));
   await trainInPairs(plans, DEFAULT_MODEL, ".cache/iama", progressClock());
-  for (const method of ["iama", "grpo"]) {
+  for (const method of METHODS) {
     larger.push(
       { name: `${method} M = 16 @${GROUPS_STEPS}`, run: `objfront_${method}_beta0.3` },
       { name: `${method} M = 32 @${GROUPS_STEPS}`, run: `fid_${method}_beta0.3_m32` },
     );
   }
+}
+// The fidelity the trainer logs (point 5): the M = 16 runs at β = 0.3 again, for their step logs.
+if (flags["training-fidelity"]) {
+  const plans = METHODS.map((method) => betaPointThree(method, 16, `fidlog_${method}_beta0.3`));
+  const outcomes = await trainInPairs(plans, DEFAULT_MODEL, ".cache/iama", progressClock());
+  console.log(`directionFidelity logged in training (β = 0.3, M = 16), means over 8-step windows:\n`);
+  console.log("| run | steps 1–8 | 9–16 | 17–24 | 25–32 | steps 2–32 |");
+  console.log("|---|---:|---:|---:|---:|---:|");
+  for (const { name, log } of Object.values(outcomes)) {
+    const mean = (from: number, to: number) => {
+      const values = log.slice(from, to).flatMap((entry) => entry.directionFidelity ?? []);
+      return (values.reduce((a, b) => a + b, 0) / values.length).toFixed(3);
+    };
+    console.log(`| ${name} | ${[0, 8, 16, 24].map((s) => mean(s, s + 8)).join(" | ")} | ${mean(1, 32)} |`);
+  }
+  console.log();
 }
 const engine = await createEngine({
   models: [
