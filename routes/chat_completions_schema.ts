@@ -69,8 +69,11 @@ export const ChatCompletionRequestSchema = z.strictObject({
   alignment: AlignmentSpecSchema.nullish(),
 }).superRefine((body, ctx) => {
   const issue = (field: string, message: string) => ctx.addIssue({ code: "custom", path: [field], message });
-  if (body.response_format != null && body.response_format.type !== "text") {
-    issue("response_format", `response_format ${body.response_format.type} is not supported; only text`);
+  if (body.response_format != null && !["text", "json_object"].includes(body.response_format.type)) {
+    issue(
+      "response_format",
+      `response_format ${body.response_format.type} is not supported; use text or json_object`,
+    );
   }
   if (body.tools != null && body.tools.length > 0) issue("tools", "tools are not supported by this model");
   if (body.tool_choice != null && body.tool_choice !== "none") {
@@ -171,6 +174,7 @@ export function chatSampling(
       contextLength,
     ),
     logprobs: body.logprobs === true ? body.top_logprobs ?? 0 : undefined,
+    ...(body.response_format?.type === "json_object" ? { responseFormat: "json_object" as const } : {}),
   });
 }
 

@@ -31,7 +31,8 @@ Deno.test("chat schema: roles, text parts and what is refused", () => {
   );
   assert.equal(firstPath({ tools: [{ type: "function" }] }), "tools");
   assert.equal(firstPath({ tools: [], tool_choice: "none" }), undefined);
-  assert.equal(firstPath({ response_format: { type: "json_object" } }), "response_format");
+  assert.equal(firstPath({ response_format: { type: "json_object" } }), undefined);
+  assert.equal(firstPath({ response_format: { type: "json_schema" } }), "response_format");
   assert.equal(firstPath({ response_format: { type: "text" } }), undefined);
   assert.equal(firstPath({ top_logprobs: 2 }), "top_logprobs");
   assert.equal(firstPath({ top_logprobs: 21, logprobs: true }), "top_logprobs");

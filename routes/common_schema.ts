@@ -106,7 +106,7 @@ export interface CommonSamplingFields {
 
 /**
  * The engine's sampling parameters: the shared fields (user value → server default → API default)
- * plus what each route decides itself, `maxTokens` and `logprobs`.
+ * plus what each route decides itself, `maxTokens`, `logprobs` and `responseFormat`.
  *
  * @example
  * ```ts
@@ -118,7 +118,7 @@ export interface CommonSamplingFields {
 export function commonSampling(
   body: CommonSamplingFields,
   defaults: ServerDefaults,
-  routeSpecific: { maxTokens: number; logprobs?: number },
+  routeSpecific: Pick<SamplingParams, "maxTokens" | "logprobs" | "responseFormat">,
 ): SamplingParams {
   return {
     temperature: body.temperature ?? defaults.temperature ?? 1,
@@ -126,11 +126,10 @@ export function commonSampling(
     topK: 0,
     presencePenalty: body.presence_penalty ?? 0,
     frequencyPenalty: body.frequency_penalty ?? 0,
-    maxTokens: routeSpecific.maxTokens,
+    ...routeSpecific,
     stop: normalizeStop(body.stop),
     ignoreEos: false,
     seed: body.seed ?? undefined,
-    logprobs: routeSpecific.logprobs,
     ...(body.logit_bias == null || Object.keys(body.logit_bias).length === 0
       ? {}
       : { logitBias: Object.entries(body.logit_bias).map(([id, bias]) => [Number(id), bias] as const) }),

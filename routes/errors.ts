@@ -121,6 +121,7 @@ const ENGINE_PARAMS: Record<string, string> = {
   "sampling.stop": "stop",
   "sampling.seed": "seed",
   "sampling.logitBias": "logit_bias",
+  "sampling.responseFormat": "response_format",
   "sampling.logprobs": "logprobs",
   "promptLogprobs": "logprobs",
 };

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { Template } from "@huggingface/jinja";
 import type OpenAI from "openai";
+import { advanceJsonText, JSON_OBJECT_START } from "../models/engine/json_grammar.ts";
 import { type Gateway, startGateway } from "./_gateway.ts";
 
 const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
@@ -114,6 +115,39 @@ Deno.test("openai client: /v1/chat/completions and /v1/models", async (t) => {
         assert.deepEqual(
           plain.choices[0].logprobs!.content!.map((e) => e.top_logprobs.length),
           content.map(() => 0),
+        );
+      },
+    );
+
+    await t.step(
+      "response_format json_object: the content is a JSON object, whole when it stopped",
+      async () => {
+        const completion = await client.chat.completions.create({
+          model: "default",
+          messages: [{ role: "user", content: "Describe a cat as JSON." }],
+          response_format: { type: "json_object" },
+          max_tokens: 40,
+          n: 4,
+          seed: 3,
+        });
+        for (const choice of completion.choices) {
+          const content = choice.message.content!;
+          assert.ok(content.startsWith("{"), content);
+          // Ended: JSON.parse reads it. Cut off by max_tokens: a prefix of an object (by the grammar, which
+          // json_grammar_test.ts checks against JSON.parse).
+          if (choice.finish_reason === "stop") assert.equal(typeof JSON.parse(content), "object");
+          else assert.ok(advanceJsonText(JSON_OBJECT_START, content) !== null, content);
+        }
+        // json_schema is not supported: a clear 400 naming the field.
+        await assert.rejects(
+          () =>
+            client.chat.completions.create({
+              model: "default",
+              messages,
+              response_format: { type: "json_schema", json_schema: { name: "x", schema: {} } },
+            }),
+          (error: Error & { status?: number; param?: string }) =>
+            error.status === 400 && error.param === "response_format",
         );
       },
     );

@@ -7,6 +7,7 @@
  */
 import type { Rng } from "../random.ts";
 import type { StreamDecoder } from "../tokenizer/mod.ts";
+import { JsonConstraint } from "./json_constraint.ts";
 import { chooseToken, type LogitsProcessor } from "./logits_processors.ts";
 import { tokenLogprob } from "./log_probs.ts";
 import { StopStringFilter } from "./stop_strings.ts";
@@ -24,6 +25,8 @@ export interface CandidateContext {
   streamDecoder: () => StreamDecoder;
   /** A [V] buffer the logits processors may overwrite. */
   scratch: Float32Array;
+  /** With `responseFormat: "json_object"`: each token id's text for the grammar, and the model's end ids. */
+  json?: { texts: () => readonly string[]; endTokenIds: readonly number[] };
 }
 
 /** The state of one candidate between decode steps. */
@@ -34,6 +37,9 @@ export class Candidate {
   #finished: FinishReason | undefined;
   readonly #decoder: StreamDecoder;
   readonly #stops: StopStringFilter;
+  readonly #json: JsonConstraint | undefined;
+  /** The context's processors, after the JSON constraint's when there is one. */
+  readonly #chain: readonly LogitsProcessor[];
 
   /**
    * @param resumed tokens an earlier request of the same seed generated before this one continues them
@@ -49,6 +55,10 @@ export class Candidate {
     this.#decoder = context.streamDecoder();
     this.#stops = new StopStringFilter(context.params.stop);
     for (const tokenId of resumed) this.counts.set(tokenId, (this.counts.get(tokenId) ?? 0) + 1);
+    if (context.params.responseFormat === "json_object" && context.json) {
+      this.#json = new JsonConstraint(context.json.texts(), context.json.endTokenIds, resumed);
+    }
+    this.#chain = this.#json ? [this.#json.mask, ...context.chain] : context.chain;
     // chooseToken takes exactly one nextFloat per sampled token, none when greedy.
     const skippedDraws = context.params.temperature > 0 ? resumed.length : 0;
     for (let i = 0; i < skippedDraws; i++) rng.nextFloat();
@@ -74,8 +84,9 @@ export class Candidate {
 
   /** Chooses the next token from raw `logits` [V]; returns its "token" event and a "finished" one if it ended. */
   step(logits: Float32Array): GenerationEvent[] {
-    const { params, chain, eosTokenIds, tokenText, scratch } = this.context;
-    const tokenId = chooseToken(logits, chain, this.counts, params, this.rng, scratch);
+    const { params, eosTokenIds, tokenText, scratch } = this.context;
+    const tokenId = chooseToken(logits, this.#chain, this.counts, params, this.rng, scratch);
+    this.#json?.accept(tokenId);
     // Log-probs cost a pass of exp over the vocabulary: only when asked for (the trainer asks with 0).
     const token = params.logprobs === undefined
       ? { tokenId, text: tokenText(tokenId), logprob: NaN }

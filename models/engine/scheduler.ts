@@ -84,6 +84,7 @@ export class Scheduler {
   readonly #active = new Map<number, Job>();
   readonly #scratch: Float32Array;
   readonly #tokenTexts = new Map<number, string>();
+  #grammarTextCache: string[] | undefined;
   #tokensGenerated = 0;
   #forwardPasses = 0;
   readonly #prefixes: PrefixCache | undefined;
@@ -114,6 +115,7 @@ export class Scheduler {
       tokenText: (tokenId) => this.#tokenText(tokenId),
       streamDecoder: () => this.tokenizer.createStreamDecoder({ skipSpecialTokens: true }),
       scratch: this.#scratch,
+      json: { texts: () => this.#grammarTexts(), endTokenIds: this.info.eosTokenIds },
     };
     const seeded = new Rng(sampling.seed ?? 0);
     const resumed = request.promptIds.slice(request.promptIds.length - (request.resumeTokens ?? 0));
@@ -414,6 +416,16 @@ export class Scheduler {
     job.done = true;
     this.#active.delete(job.id);
     this.sink.event(job.id, { type: "done", compute: { ...job.compute } });
+  }
+
+  /** Each id's text decoded alone, special tokens and ids beyond the tokenizer as "" (json_constraint.ts). */
+  #grammarTexts(): readonly string[] {
+    this.#grammarTextCache ??= Array.from(
+      { length: this.session.layout.vocabSize },
+      (_, id) =>
+        id < this.tokenizer.vocabSize ? this.tokenizer.decode([id], { skipSpecialTokens: true }) : "",
+    );
+    return this.#grammarTextCache;
   }
 
   #tokenText(id: number): string {

@@ -23,6 +23,11 @@ export interface SamplingParams {
    * bans or forces a token). Log-probs stay the model's own.
    */
   logitBias?: readonly (readonly [number, number])[];
+  /**
+   * "json_object": only tokens that continue a compact JSON object, and end-of-sequence only once it is
+   * complete (constrained decoding, json_constraint.ts). Default "text": unconstrained.
+   */
+  responseFormat?: "text" | "json_object";
   /** Most tokens to generate per candidate. */
   maxTokens: number;
   /** Generation stops before any of these strings; the string itself is not returned. */

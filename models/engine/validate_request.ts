@@ -72,6 +72,12 @@ export function validateRequest(
       finite(pair[1], -Number.MAX_VALUE, Number.MAX_VALUE, "sampling.logitBias");
     }
   }
+  if (sampling.responseFormat !== undefined && !["text", "json_object"].includes(sampling.responseFormat)) {
+    throw new InvalidRequestError(
+      `responseFormat must be "text" or "json_object", got ${JSON.stringify(sampling.responseFormat)}`,
+      "sampling.responseFormat",
+    );
+  }
   if (sampling.logprobs !== undefined) {
     integer(sampling.logprobs, 0, MAX_LOGPROB_ALTERNATIVES, "sampling.logprobs");
   }

@@ -1,0 +1,54 @@
+/**
+ * The JSON constraint's mask on a small vocabulary, against the grammar token by token: which ids stay,
+ * end-of-sequence only once the object is whole, special tokens ("") never, and an end when nothing
+ * else can come.
+ */
+import assert from "node:assert/strict";
+import { JsonConstraint } from "./json_constraint.ts";
+import { advanceJsonText, JSON_OBJECT_START } from "./json_grammar.ts";
+
+// id 0 is end-of-sequence, id 1 a special token.
+const TEXTS = ["", "", "{", "}", '{"', "a", "é", '":', "1", ',"', "x", " ", '"}', "\u0001"];
+const allowed = (constraint: JsonConstraint) => {
+  const logits = new Float32Array(TEXTS.length);
+  constraint.mask(logits, new Map());
+  return [...logits.keys()].filter((id) => logits[id] !== -Infinity);
+};
+
+Deno.test("the mask keeps exactly the tokens that continue the object, and the end once it is whole", () => {
+  const constraint = new JsonConstraint(TEXTS, [0]);
+  const path = [4, 5, 6, 7, 8, 9, 5, 7, 8, 3]; // {"aé":1,"a":1}
+  let text = "";
+  for (const id of path) {
+    // Reference: the grammar on the text so far plus each token's text; the end only when complete.
+    const expected = TEXTS.flatMap((t, i) => {
+      if (i === 0) return constraint.complete ? [0] : [];
+      return t !== "" && advanceJsonText(JSON_OBJECT_START, text + t) !== null ? [i] : [];
+    });
+    assert.deepEqual(allowed(constraint), expected, `after ${JSON.stringify(text)}`);
+    assert.ok(expected.includes(id), `${JSON.stringify(text)} + ${JSON.stringify(TEXTS[id])}`);
+    constraint.accept(id);
+    text += TEXTS[id];
+  }
+  assert.equal(text, '{"aé":1,"a":1}');
+  assert.deepEqual(JSON.parse(text), { "aé": 1, a: 1 });
+  assert.ok(constraint.complete);
+  assert.deepEqual(allowed(constraint), [0]); // only the end
+  constraint.accept(0); // the end changes nothing
+  assert.ok(constraint.complete);
+});
+
+Deno.test("resumed tokens set the state; ids already removed stay removed; nothing allowed → the end", () => {
+  const resumed = new JsonConstraint(TEXTS, [0], [4, 5]); // {"a
+  // Inside a key: its end fits, a control character does not, nor the end of the document.
+  assert.ok(allowed(resumed).includes(7) && !allowed(resumed).includes(13) && !allowed(resumed).includes(0));
+  const logits = new Float32Array(TEXTS.length).fill(-Infinity);
+  logits[7] = 0; // an earlier processor (logit_bias, top-k) left one token; it fits
+  resumed.mask(logits, new Map());
+  assert.deepEqual([...logits.keys()].filter((id) => logits[id] !== -Infinity), [7]);
+  // A vocabulary without "}" or '"': after "{" nothing fits, so the end is allowed rather than nothing.
+  const poor = new JsonConstraint(["", "{", "x"], [0], [1]);
+  const row = new Float32Array(3);
+  poor.mask(row, new Map());
+  assert.deepEqual([...row], [0, -Infinity, -Infinity]);
+});
