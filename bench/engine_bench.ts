@@ -2,7 +2,9 @@
  * Engine throughput, side by side in one run (`deno run -A models/engine/throughput_bench.ts
  * [--model folder] [--threads 2]`): generated tokens per second for
  *   1 greedy request vs 16 concurrent ones (64 tokens each), all submitted at once;
- *   one request with n = 8 vs 8 concurrent requests with n = 1 (same 128-token prompt, sampled).
+ *   one request with n = 8 vs 8 concurrent requests with n = 1 (same 128-token prompt, sampled);
+ *   that n = 8 request in JSON mode (`responseFormat: "json_object"`, a grammar mask over the vocabulary
+ *   every step) vs as text.
  * Default model: random weights with the default model's sizes (V 4096, context 256, D 256,
  * 4 layers, 8 heads, MLP 1024).
  *
@@ -73,6 +75,12 @@ const eightOnes = await best(
     (_, i) => ({ model: "m", promptIds: longPrompt, n: 1, sampling: { ...sampled, seed: i } }),
   ),
 );
+const jsonMode = await best([{
+  model: "m",
+  promptIds: longPrompt,
+  n: 8,
+  sampling: { ...sampled, responseFormat: "json_object" },
+}]);
 await engine.close();
 
 const rate = (run: { tokensPerSecond: number; seconds: number }) =>
@@ -84,5 +92,6 @@ console.log(
     ratio(sixteen, one)
   }` +
     ` | 128-token prompt ×64 sampled: n=8 ${rate(nEight)} (${nEight.prefill} prefill tokens),` +
-    ` 8×n=1 ${rate(eightOnes)} (${eightOnes.prefill} prefill tokens): ×${ratio(nEight, eightOnes)}`,
+    ` 8×n=1 ${rate(eightOnes)} (${eightOnes.prefill} prefill tokens): ×${ratio(nEight, eightOnes)}` +
+    ` | n=8 in JSON mode ${rate(jsonMode)}: ×${ratio(jsonMode, nEight)} of text`,
 );

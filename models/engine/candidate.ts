@@ -7,7 +7,7 @@
  */
 import type { Rng } from "../random.ts";
 import type { StreamDecoder } from "../tokenizer/mod.ts";
-import { JsonConstraint } from "./json_constraint.ts";
+import { JsonConstraint, type JsonMaskCache } from "./json_constraint.ts";
 import { chooseToken, type LogitsProcessor } from "./logits_processors.ts";
 import { tokenLogprob } from "./log_probs.ts";
 import { StopStringFilter } from "./stop_strings.ts";
@@ -26,7 +26,7 @@ export interface CandidateContext {
   /** A [V] buffer the logits processors may overwrite. */
   scratch: Float32Array;
   /** With `responseFormat: "json_object"`: each token id's text for the grammar, and the model's end ids. */
-  json?: { texts: () => readonly string[]; endTokenIds: readonly number[] };
+  json?: { texts: () => readonly string[]; endTokenIds: readonly number[]; masks: JsonMaskCache };
 }
 
 /** The state of one candidate between decode steps. */
@@ -56,7 +56,8 @@ export class Candidate {
     this.#stops = new StopStringFilter(context.params.stop);
     for (const tokenId of resumed) this.counts.set(tokenId, (this.counts.get(tokenId) ?? 0) + 1);
     if (context.params.responseFormat === "json_object" && context.json) {
-      this.#json = new JsonConstraint(context.json.texts(), context.json.endTokenIds, resumed);
+      const { texts, endTokenIds, masks } = context.json;
+      this.#json = new JsonConstraint(texts(), endTokenIds, resumed, masks);
     }
     this.#chain = this.#json ? [this.#json.mask, ...context.chain] : context.chain;
     // chooseToken takes exactly one nextFloat per sampled token, none when greedy.

@@ -1,7 +1,7 @@
 /**
  * The JSON constraint's mask on a small vocabulary, against the grammar token by token: which ids stay,
  * end-of-sequence only once the object is whole, special tokens ("") never, and an end when nothing
- * else can come.
+ * else can come; candidates sharing a mask cache see what a fresh constraint computes.
  */
 import assert from "node:assert/strict";
 import { JsonConstraint } from "./json_constraint.ts";
@@ -51,4 +51,22 @@ Deno.test("resumed tokens set the state; ids already removed stay removed; nothi
   const row = new Float32Array(3);
   poor.mask(row, new Map());
   assert.deepEqual([...row], [0, -Infinity, -Infinity]);
+});
+
+Deno.test("candidates sharing a mask cache get the masks a fresh constraint computes", () => {
+  const masks = new Map<string, Uint8Array>();
+  const [first, second] = [
+    new JsonConstraint(TEXTS, [0], [], masks),
+    new JsonConstraint(TEXTS, [0], [], masks),
+  ];
+  const path = [4, 5, 7, 8, 3];
+  for (const id of path) {
+    const fresh = new JsonConstraint(TEXTS, [0], path.slice(0, path.indexOf(id)));
+    assert.deepEqual(allowed(first), allowed(fresh));
+    assert.deepEqual(allowed(second), allowed(fresh)); // from the cache the first filled
+    first.accept(id);
+    second.accept(id);
+  }
+  // One mask per distinct state, shared: inside the key before and after "a" is one state.
+  assert.equal(masks.size, path.length - 1);
 });

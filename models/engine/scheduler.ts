@@ -23,6 +23,7 @@ import type { DecoderSession, KvCache } from "../decoder_session.ts";
 import { Rng } from "../random.ts";
 import type { TextTokenizer } from "../tokenizer/mod.ts";
 import { Candidate, type CandidateContext } from "./candidate.ts";
+import type { JsonMaskCache } from "./json_constraint.ts";
 import { OverloadedError } from "./errors.ts";
 import { assembleCache, decodeStepInput } from "./kv_batch.ts";
 import { KvSlab } from "./kv_slab.ts";
@@ -85,6 +86,7 @@ export class Scheduler {
   readonly #scratch: Float32Array;
   readonly #tokenTexts = new Map<number, string>();
   #grammarTextCache: string[] | undefined;
+  readonly #jsonMasks: JsonMaskCache = new Map();
   #tokensGenerated = 0;
   #forwardPasses = 0;
   readonly #prefixes: PrefixCache | undefined;
@@ -115,7 +117,7 @@ export class Scheduler {
       tokenText: (tokenId) => this.#tokenText(tokenId),
       streamDecoder: () => this.tokenizer.createStreamDecoder({ skipSpecialTokens: true }),
       scratch: this.#scratch,
-      json: { texts: () => this.#grammarTexts(), endTokenIds: this.info.eosTokenIds },
+      json: { texts: () => this.#grammarTexts(), endTokenIds: this.info.eosTokenIds, masks: this.#jsonMasks },
     };
     const seeded = new Rng(sampling.seed ?? 0);
     const resumed = request.promptIds.slice(request.promptIds.length - (request.resumeTokens ?? 0));
