@@ -90,22 +90,30 @@ async function blockwiseRound(engine: GenerationEngine, questions: string[]): Pr
   return perRequest(total, questions.length);
 }
 
+type Totals = { prefill: number; engineMs: number; wallMs: number; promptTokens: number };
+
+/** One greedy one-token request (its time is the prefill's), added to `total`; returns the token. */
+async function firstToken(engine: GenerationEngine, promptIds: number[], total: Totals): Promise<number> {
+  const started = performance.now();
+  const run = await collect(engine.generate({ model: "m", promptIds, n: 1, sampling: sampling(1, 0) }));
+  total.wallMs += performance.now() - started;
+  total.prefill += run.done!.compute.prefillTokens;
+  total.engineMs += run.done!.compute.milliseconds;
+  total.promptTokens += promptIds.length;
+  return run.candidates[0].ids[0];
+}
+
 /** One-token requests behind the shared system prompt; means per request. */
 async function systemPromptRound(
   engine: GenerationEngine,
   questions: string[],
 ): Promise<Spent & { firstTokens: number[] }> {
-  const total = { prefill: 0, engineMs: 0, wallMs: 0, promptTokens: 0 };
+  const total: Totals = { prefill: 0, engineMs: 0, wallMs: 0, promptTokens: 0 };
   const firstTokens: number[] = [];
   for (const question of questions) {
-    const promptIds = await engine.tokenize("m", renderPrompt(question, SYSTEM));
-    const started = performance.now();
-    const run = await collect(engine.generate({ model: "m", promptIds, n: 1, sampling: sampling(1, 0) }));
-    total.wallMs += performance.now() - started;
-    total.prefill += run.done!.compute.prefillTokens;
-    total.engineMs += run.done!.compute.milliseconds;
-    total.promptTokens += promptIds.length;
-    firstTokens.push(run.candidates[0].ids[0]);
+    firstTokens.push(
+      await firstToken(engine, await engine.tokenize("m", renderPrompt(question, SYSTEM)), total),
+    );
   }
   return {
     ...perRequest(total, questions.length),
@@ -118,9 +126,9 @@ async function systemPromptRound(
 async function chatRound(
   engine: GenerationEngine,
   questions: string[],
-): Promise<Spent & { promptTokens: number }> {
+): Promise<Spent> {
   const info = engine.models()[0];
-  const total = { prefill: 0, engineMs: 0, wallMs: 0, promptTokens: 0 };
+  const total: Totals = { prefill: 0, engineMs: 0, wallMs: 0, promptTokens: 0 };
   for (const [i, question] of questions.entries()) {
     const first = [{ role: "user" as const, content: question }];
     const answer = await collect(engine.generate({
@@ -137,12 +145,7 @@ async function chatRound(
         content: next,
       }]),
     );
-    const started = performance.now();
-    const run = await collect(engine.generate({ model: "m", promptIds, n: 1, sampling: sampling(1, 0) }));
-    total.wallMs += performance.now() - started;
-    total.prefill += run.done!.compute.prefillTokens;
-    total.engineMs += run.done!.compute.milliseconds;
-    total.promptTokens += promptIds.length;
+    await firstToken(engine, promptIds, total);
   }
   return { ...perRequest(total, questions.length), promptTokens: total.promptTokens / questions.length };
 }
