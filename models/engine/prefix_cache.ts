@@ -5,8 +5,8 @@
  *
  * What hits: blockwise decoding's block b + 1, whose prompt is block b's prompt plus the chosen
  * candidate's tokens; another batch of the same prompt (rejection sampling); a chat's next turn, which
- * starts with the previous turn's prompt and answer; requests that share a system prompt. A hit reuses at most P − 1 tokens, so every request still runs one prefill pass that
- * yields its first tokens, and is taken only from {@link PREFIX_CACHE_MIN_TOKENS} shared tokens on (a
+ * starts with the previous turn's prompt and answer; requests that share a system prompt. A hit reuses
+ * at most P − 1 tokens, so every request still runs one prefill pass that yields its first tokens, and is taken only from {@link PREFIX_CACHE_MIN_TOKENS} shared tokens on (a
  * shorter one saves less than the copy costs). Entries are batch-1 caches [1, H, L, hd] per layer,
  * never written after insertion (forward passes extend a cache into new tensors); a hit on part of
  * an entry copies that part. Least recently used entries go first once the bytes exceed the budget.
@@ -119,20 +119,22 @@ export class PrefixCache {
    * evicting the least recently used entries beyond the budget. Entries that `ids` extends (or repeats)
    * go; if an entry already extends `ids`, that one is kept instead, as the most recently used. Prompts
    * shorter than {@link PREFIX_CACHE_MIN_TOKENS} and caches larger than the whole budget are not kept.
+   * `cache` may be a function that makes it (a copy), called only if it is kept.
    */
-  insert(ids: readonly number[], cache: KvCache): void {
-    if (cache.batchSize !== 1 || cache.length !== ids.length) {
-      throw new RangeError("not the batch-1 cache of ids");
-    }
+  insert(ids: readonly number[], cache: KvCache | (() => KvCache)): void {
     if (ids.length < PREFIX_CACHE_MIN_TOKENS) return;
-    const bytes = cacheBytes(cache);
-    if (bytes > this.maxBytes) return;
     // One entry per chain of extensions: a longer one serves every lookup a prefix of it would.
     const longer = this.#entries.find((entry) => entry.ids.length > ids.length && startsWith(entry.ids, ids));
     if (longer) {
       this.#touch(longer);
       return;
     }
+    if (typeof cache === "function") cache = cache();
+    if (cache.batchSize !== 1 || cache.length !== ids.length) {
+      throw new RangeError("not the batch-1 cache of ids");
+    }
+    const bytes = cacheBytes(cache);
+    if (bytes > this.maxBytes) return;
     for (const entry of this.#entries.filter((entry) => startsWith(ids, entry.ids))) this.#remove(entry);
     this.#entries.push({ ids: [...ids], cache, bytes });
     this.#bytes += bytes;

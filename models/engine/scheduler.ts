@@ -388,10 +388,16 @@ export class Scheduler {
     const prompt = row.job.request.promptIds;
     if (!this.#prefixes || row.length <= prompt.length) return;
     const ids = [...prompt, ...row.candidate.tokenIds.slice(0, row.length - prompt.length)];
-    const cache = this.#slab
-      ? this.#slab.rowCache(index, row.length)
-      : assembleCache(this.session.layout, [{ source: this.#cache!, row: index, length: row.length }]);
-    this.#prefixes.insert(ids, cache);
+    const slab = this.#slab;
+    const batch = this.#cache;
+    // Copied only if kept (an entry may already extend it, as an identical greedy candidate's does).
+    this.#prefixes.insert(
+      ids,
+      () =>
+        slab
+          ? slab.rowCache(index, row.length)
+          : assembleCache(this.session.layout, [{ source: batch!, row: index, length: row.length }]),
+    );
   }
 
   /** Emits the job's "started" event, once; prompt log-probs once the prefill is complete. */
