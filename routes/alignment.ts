@@ -210,11 +210,10 @@ function sumUsage(parts: readonly AlignmentUsage[]): AlignmentUsage {
   return total;
 }
 
-/** The engine with every generation also stopped by `deadline`. */
-function withDeadline(engine: GenerationEngine, deadline: AbortSignal): GenerationEngine {
+/** The engine with its `generate` replaced, everything else delegated. */
+function withGenerate(engine: GenerationEngine, generate: GenerationEngine["generate"]): GenerationEngine {
   return {
-    generate: (request, signal) =>
-      engine.generate(request, signal === undefined ? deadline : AbortSignal.any([signal, deadline])),
+    generate,
     tokenize: (model, text) => engine.tokenize(model, text),
     detokenize: (model, ids, options) => engine.detokenize(model, ids, options),
     models: () => engine.models(),
@@ -223,21 +222,23 @@ function withDeadline(engine: GenerationEngine, deadline: AbortSignal): Generati
   };
 }
 
+/** The engine with every generation also stopped by `deadline`. */
+function withDeadline(engine: GenerationEngine, deadline: AbortSignal): GenerationEngine {
+  return withGenerate(
+    engine,
+    (request, signal) =>
+      engine.generate(request, signal === undefined ? deadline : AbortSignal.any([signal, deadline])),
+  );
+}
+
 /** The engine with `onStart` called on each request's "started" event. */
 function observingStarts(engine: GenerationEngine, onStart: (event: StartedEvent) => void): GenerationEngine {
-  return {
-    async *generate(request, signal) {
-      for await (const event of engine.generate(request, signal)) {
-        if (event.type === "started") onStart(event);
-        yield event;
-      }
-    },
-    tokenize: (model, text) => engine.tokenize(model, text),
-    detokenize: (model, ids, options) => engine.detokenize(model, ids, options),
-    models: () => engine.models(),
-    stats: () => engine.stats(),
-    close: () => engine.close(),
-  };
+  return withGenerate(engine, async function* (request, signal) {
+    for await (const event of engine.generate(request, signal)) {
+      if (event.type === "started") onStart(event);
+      yield event;
+    }
+  });
 }
 
 /**
