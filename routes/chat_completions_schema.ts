@@ -17,6 +17,7 @@ import {
   StopSchema,
   StreamOptionsSchema,
   UsageSchema,
+  VllmSamplingFields,
 } from "./common_schema.ts";
 
 const TextPartSchema = z.strictObject({ type: z.literal("text"), text: z.string() });
@@ -65,6 +66,7 @@ export const ChatCompletionRequestSchema = z.strictObject({
   top_logprobs: z.int().min(0).max(20).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
   user: z.string().nullish(),
+  ...VllmSamplingFields,
   /** Our extension: the per-request alignment spec (alignment_schema.ts). */
   alignment: AlignmentSpecSchema.nullish(),
 }).superRefine((body, ctx) => {

@@ -29,6 +29,16 @@ export const LogitBiasSchema = z.record(
   z.number().min(-100).max(100),
 ).nullish();
 
+/**
+ * vLLM's extra sampling parameters, accepted by both routes (OpenAI SDKs send them with `extra_body`):
+ * top_k (−1 or 0: off), min_p (0: off), ignore_eos.
+ */
+export const VllmSamplingFields = {
+  top_k: z.int().min(-1).nullish(),
+  min_p: z.number().min(0).max(1).nullish(),
+  ignore_eos: z.boolean().nullish(),
+};
+
 /** The seed as the engine takes it: a safe integer. */
 export const SeedSchema = z.int().nullish();
 
@@ -102,6 +112,9 @@ export interface CommonSamplingFields {
   stop?: string | string[] | null;
   seed?: number | null;
   logit_bias?: Record<string, number> | null;
+  top_k?: number | null;
+  min_p?: number | null;
+  ignore_eos?: boolean | null;
 }
 
 /**
@@ -123,12 +136,13 @@ export function commonSampling(
   return {
     temperature: body.temperature ?? defaults.temperature ?? 1,
     topP: body.top_p ?? defaults.topP ?? 1,
-    topK: 0,
+    topK: Math.max(0, body.top_k ?? 0),
+    ...(body.min_p ? { minP: body.min_p } : {}),
     presencePenalty: body.presence_penalty ?? 0,
     frequencyPenalty: body.frequency_penalty ?? 0,
     ...routeSpecific,
     stop: normalizeStop(body.stop),
-    ignoreEos: false,
+    ignoreEos: body.ignore_eos ?? false,
     seed: body.seed ?? undefined,
     ...(body.logit_bias == null || Object.keys(body.logit_bias).length === 0
       ? {}

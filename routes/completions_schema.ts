@@ -17,6 +17,7 @@ import {
   StopSchema,
   StreamOptionsSchema,
   UsageSchema,
+  VllmSamplingFields,
 } from "./common_schema.ts";
 
 /** OpenAI's default `max_tokens` for completions. */
@@ -54,6 +55,7 @@ export const CompletionRequestSchema = z.strictObject({
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
   user: z.string().nullish(),
+  ...VllmSamplingFields,
   /** Our extension: the per-request alignment spec (alignment_schema.ts). */
   alignment: AlignmentSpecSchema.nullish(),
 }).superRefine((body, ctx) => {

@@ -51,6 +51,11 @@ Deno.test("completions schema: OpenAI's limits and the features this server refu
   assert.equal(param({ suffix: "x" }), "suffix");
   assert.equal(param({ suffix: "" }), undefined);
   assert.equal(param({ logit_bias: { "1": 5 } }), undefined);
+  // vLLM's extra sampling parameters.
+  assert.equal(param({ top_k: -1, min_p: 0.1, ignore_eos: true }), undefined);
+  assert.equal(param({ top_k: -2 }), "top_k");
+  assert.equal(param({ min_p: 1.5 }), "min_p");
+  assert.equal(param({ ignore_eos: "yes" }), "ignore_eos");
   assert.equal(param({ logit_bias: { "-1": 5 } }), "logit_bias.-1");
   assert.equal(param({ logit_bias: { "1": -100.5 } }), "logit_bias.1");
   assert.equal(param({ logit_bias: {} }), undefined);

@@ -115,6 +115,7 @@ const ENGINE_PARAMS: Record<string, string> = {
   "sampling.temperature": "temperature",
   "sampling.topP": "top_p",
   "sampling.topK": "top_k",
+  "sampling.minP": "min_p",
   "sampling.presencePenalty": "presence_penalty",
   "sampling.frequencyPenalty": "frequency_penalty",
   "sampling.maxTokens": "max_tokens",

@@ -2,6 +2,7 @@
  * `/v1/completions` through the official openai client against the real engine on a tiny model.
  */
 import assert from "node:assert/strict";
+import type OpenAI from "openai";
 import { type Gateway, startGateway } from "./_gateway.ts";
 
 Deno.test("openai client: /v1/completions", async (t) => {
@@ -131,6 +132,31 @@ Deno.test("openai client: /v1/completions", async (t) => {
         offset += token.length;
       }
     });
+
+    await t.step(
+      "vLLM's top_k, min_p, ignore_eos (extra_body): top_k 1 and min_p 1 sample greedily; the end can be ignored",
+      async () => {
+        const base = { model: "default", prompt: "Once upon a time", max_tokens: 12, seed: 4 };
+        const greedy = await client.completions.create({ ...base, temperature: 0 });
+        for (const extra of [{ top_k: 1 }, { min_p: 1 }]) {
+          const body = { ...base, temperature: 1.5, ...extra };
+          const sampled = await client.completions.create(body as OpenAI.CompletionCreateParamsNonStreaming);
+          assert.equal(sampled.choices[0].text, greedy.choices[0].text, JSON.stringify(extra));
+        }
+        // End-of-sequence pushed up by logit_bias ends the answer at once, unless ignore_eos.
+        const eos = String(gateway.engine.models()[0].eosTokenIds[0]);
+        const ending = { ...base, max_tokens: 6, logit_bias: { [eos]: 100 } };
+        const ends = await client.completions.create(ending);
+        assert.deepEqual([ends.choices[0].finish_reason, ends.usage!.completion_tokens], ["stop", 1]);
+        const ignoring = await client.completions.create(
+          { ...ending, ignore_eos: true } as OpenAI.CompletionCreateParamsNonStreaming,
+        );
+        assert.deepEqual([ignoring.choices[0].finish_reason, ignoring.usage!.completion_tokens], [
+          "length",
+          6,
+        ]);
+      },
+    );
 
     await t.step(
       "logit_bias: −100 bans the greedy token (the next best takes its place), +100 forces one",

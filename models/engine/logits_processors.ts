@@ -2,8 +2,8 @@
  * The logits-processor chain (transformers.js style: small functions applied in order by one
  * decode loop) and the token choice at its end.
  *
- *   raw logits [V] → logit bias → presence/frequency penalties → top-k → top-p (at temperature T) → sample
- *   (temperature 0: bias and penalties → argmax)
+ *   raw logits [V] → logit bias → presence/frequency penalties → top-k → top-p → min-p (at temperature T)
+ *   → sample (temperature 0: bias and penalties → argmax)
  *
  * Temperature is not a pass of its own: top-k does not depend on it, top-p applies it inside its
  * softmax, and the sampler folds it into its one exp pass (`sampleSoftmax`).
@@ -74,6 +74,20 @@ export function topPProcessor(p: number, temperature = 1): TopPProcessor {
 }
 
 /**
+ * vLLM's min-p: removes tokens less likely than `minP` × the most likely one under softmax(logits / T),
+ * i.e. logits below max + T·ln(minP).
+ */
+export function minPProcessor(minP: number, temperature: number): LogitsProcessor {
+  const drop = temperature * Math.log(minP);
+  return (logits) => {
+    let max = -Infinity;
+    for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+    const cut = max + drop;
+    for (let i = 0; i < logits.length; i++) if (logits[i] < cut) logits[i] = -Infinity;
+  };
+}
+
+/**
  * The chain for `params`, leaving out processors that would change nothing.
  *
  * @param tokenizerSize ids at or beyond it are never chosen (default: no limit)
@@ -90,6 +104,9 @@ export function buildProcessorChain(params: SamplingParams, tokenizerSize = Infi
   if (params.temperature <= 0) return chain; // greedy: the argmax survives every filter
   if (params.topK > 0) chain.push(topKProcessor(params.topK));
   if (params.topP < 1) chain.push(topPProcessor(params.topP, params.temperature));
+  if (params.minP !== undefined && params.minP > 0) {
+    chain.push(minPProcessor(params.minP, params.temperature));
+  }
   return chain;
 }
 

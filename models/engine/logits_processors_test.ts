@@ -1,6 +1,7 @@
 /**
  * The processor chain and the selection helpers against straightforward references: OpenAI's
- * logit bias and penalty formulas, softmax(logits / T) restricted by a full sort for top-k and top-p.
+ * logit bias and penalty formulas, softmax(logits / T) restricted by a full sort for top-k and top-p, and
+ * vLLM's min-p.
  */
 import assert from "node:assert/strict";
 import { Rng } from "../random.ts";
@@ -14,7 +15,10 @@ const rng = new Rng(5);
 const logits = Float32Array.from({ length: V }, () => rng.normal(0, 2));
 const counts = new Map([[3, 1], [10, 4], [17, 2]]);
 
-/** Reference: bias and penalties, then softmax(l / T) over the top-k, then the smallest prefix reaching p. */
+/**
+ * Reference: bias and penalties, then softmax(l / T) over the top-k, then the smallest prefix reaching p,
+ * then of those the tokens at least min-p times as likely as the first.
+ */
 function referenceDistribution(params: SamplingParams): number[] {
   const bias = new Map(params.logitBias ?? []);
   const adjusted = Array.from(logits, (l, j) => {
@@ -36,9 +40,12 @@ function referenceDistribution(params: SamplingParams): number[] {
       break;
     }
   }
+  // min-p: of those, the ones at least minP times as likely as the most likely (exps[0] = 1).
+  const minP = params.minP ?? 0;
+  const survivors = exps.slice(0, cut).map((e) => (e >= minP ? e : 0));
   const distribution = new Array(V).fill(0);
-  const keptMass = exps.slice(0, cut).reduce((a, b) => a + b, 0);
-  for (let i = 0; i < cut; i++) distribution[kept[i]] = exps[i] / keptMass;
+  const keptMass = survivors.reduce((a, b) => a + b, 0);
+  for (let i = 0; i < cut; i++) distribution[kept[i]] = survivors[i] / keptMass;
   return distribution;
 }
 
@@ -56,6 +63,8 @@ const cases: Partial<SamplingParams>[] = [
   { temperature: 0.5, topK: 12, topP: 0.8, presencePenalty: -1, frequencyPenalty: 0.3 },
   { temperature: 2, topP: 0 },
   { temperature: 1, logitBias: [[2, 5], [7, -100], [10, 1.5]] },
+  { temperature: 0.8, minP: 0.1 },
+  { temperature: 1.4, topK: 20, topP: 0.9, minP: 0.05, frequencyPenalty: 0.3 },
   { temperature: 0.8, topP: 0.7, frequencyPenalty: 0.6, logitBias: [[3, 2], [40, -3]] },
 ];
 

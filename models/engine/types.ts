@@ -14,6 +14,8 @@ export interface SamplingParams {
   topP: number;
   /** Keep the k most likely tokens (0 = off). */
   topK: number;
+  /** vLLM's min-p: keep tokens whose probability (at the temperature) is ≥ minP × the top one's (0 = off). */
+  minP?: number;
   /** OpenAI presence penalty: subtract α·[count > 0] from a token's logit. */
   presencePenalty: number;
   /** OpenAI frequency penalty: subtract α·count from a token's logit. */

@@ -51,6 +51,7 @@ export function validateRequest(
   finite(sampling.temperature, 0, Number.MAX_VALUE, "sampling.temperature");
   finite(sampling.topP, 0, 1, "sampling.topP");
   integer(sampling.topK, 0, Number.MAX_SAFE_INTEGER, "sampling.topK");
+  if (sampling.minP !== undefined) finite(sampling.minP, 0, 1, "sampling.minP");
   finite(sampling.presencePenalty, -Number.MAX_VALUE, Number.MAX_VALUE, "sampling.presencePenalty");
   finite(sampling.frequencyPenalty, -Number.MAX_VALUE, Number.MAX_VALUE, "sampling.frequencyPenalty");
   integer(sampling.maxTokens, 0, Number.MAX_SAFE_INTEGER, "sampling.maxTokens");
