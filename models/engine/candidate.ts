@@ -25,8 +25,12 @@ export interface CandidateContext {
   streamDecoder: () => StreamDecoder;
   /** A [V] buffer the logits processors may overwrite. */
   scratch: Float32Array;
-  /** With `responseFormat: "json_object"`: each token id's text for the grammar, and the model's end ids. */
-  json?: { texts: () => readonly string[]; endTokenIds: readonly number[]; masks: JsonMaskCache };
+  /** With `responseFormat: "json_object"`: each token id's bytes for the grammar, and the model's end ids. */
+  json?: {
+    tokens: () => readonly (Uint8Array | null)[];
+    endTokenIds: readonly number[];
+    masks: JsonMaskCache;
+  };
 }
 
 /** The state of one candidate between decode steps. */
@@ -56,8 +60,8 @@ export class Candidate {
     this.#stops = new StopStringFilter(context.params.stop);
     for (const tokenId of resumed) this.counts.set(tokenId, (this.counts.get(tokenId) ?? 0) + 1);
     if (context.params.responseFormat === "json_object" && context.json) {
-      const { texts, endTokenIds, masks } = context.json;
-      this.#json = new JsonConstraint(texts(), endTokenIds, resumed, masks);
+      const { tokens, endTokenIds, masks } = context.json;
+      this.#json = new JsonConstraint(tokens(), endTokenIds, resumed, masks);
     }
     this.#chain = this.#json ? [this.#json.mask, ...context.chain] : context.chain;
     // chooseToken takes exactly one nextFloat per sampled token, none when greedy.

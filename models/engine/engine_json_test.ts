@@ -1,6 +1,6 @@
 /**
  * `responseFormat: "json_object"` end to end (real worker, real ONNX sessions, a random-weight model):
- * every candidate's text is a prefix of a JSON object (the grammar is checked against JSON.parse in
+ * every candidate's text is a prefix of a JSON object in valid UTF-8 (the grammar is checked against JSON.parse in
  * json_grammar_test.ts), one that ended on end-of-sequence parses, the constraint holds across blockwise
  * continuations (resumed tokens), and a model pushed towards "}" and end-of-sequence answers exactly "{}".
  */
@@ -38,6 +38,8 @@ Deno.test("json_object: every text continues a JSON object; one that ended parse
       const state = advanceJsonText(JSON_OBJECT_START, candidate.text);
       assert.ok(state !== null, `not a JSON prefix: ${JSON.stringify(candidate.text)}`);
       assert.ok(candidate.text.startsWith("{"));
+      // Valid UTF-8 throughout: no replacement character, but for a character max_tokens cut in two.
+      assert.ok(!candidate.text.slice(0, -1).includes("\uFFFD"), JSON.stringify(candidate.text));
       if (candidate.reason === "stop") {
         assert.ok(isJsonComplete(state));
         assert.deepEqual(typeof JSON.parse(candidate.text), "object");

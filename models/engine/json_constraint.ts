@@ -1,16 +1,20 @@
 /**
- * Constrained decoding for `response_format: json_object`: one candidate's JSON state (json_grammar.ts)
- * and a logits processor that leaves only the tokens whose text continues the document, and the
- * end-of-sequence tokens only once it is complete. The text is compact JSON (no whitespace between
- * tokens). A document cut off by max_tokens stays unfinished, as OpenAI's JSON mode does.
- *
- * Token texts are each id decoded alone, special tokens as "" (never allowed): a token holding part of a
- * multi-byte character decodes to U+FFFD, which the grammar takes as one more character, allowed inside
- * strings only, where the whole character belongs.
+ * Constrained decoding for `response_format: json_object`: one candidate's JSON state (json_grammar.ts,
+ * read byte by byte as UTF-8) and a logits processor that leaves only the tokens whose bytes continue the
+ * document, and the end-of-sequence tokens only once it is complete. The text is compact JSON (no
+ * whitespace between tokens) in valid UTF-8: a token holding part of a character is allowed only where
+ * the character can go on, and the next token must finish it. A document cut off by max_tokens stays
+ * unfinished, as OpenAI's JSON mode does.
  *
  * @module
  */
-import { advanceJsonText, isJsonComplete, JSON_OBJECT_START, type JsonState } from "./json_grammar.ts";
+import {
+  advanceJsonBytes,
+  isJsonBytesComplete,
+  JSON_OBJECT_START,
+  jsonBytes,
+  type JsonByteState,
+} from "./json_grammar.ts";
 import type { LogitsProcessor } from "./logits_processors.ts";
 
 /** Allowed-token masks by grammar state, shared by the candidates of one vocabulary (states recur). */
@@ -21,16 +25,16 @@ const MAX_CACHED_MASKS = 1024;
 
 /** One candidate's JSON constraint. */
 export class JsonConstraint {
-  #state: JsonState = JSON_OBJECT_START;
+  #state: JsonByteState = jsonBytes(JSON_OBJECT_START);
 
   /**
-   * @param texts each token id's text ("" for special tokens and ids beyond the tokenizer)
+   * @param tokens each token id's bytes (null: never allowed, as special tokens and ids beyond the tokenizer)
    * @param endTokenIds the model's end-of-sequence ids, allowed once the document is complete
    * @param resumed tokens generated before this request continues them (blockwise decoding)
-   * @param masks the allowed ids per state for these `texts`, filled as states are met
+   * @param masks the allowed ids per state for these `tokens`, filled as states are met
    */
   constructor(
-    readonly texts: readonly string[],
+    readonly tokens: readonly (Uint8Array | null)[],
     readonly endTokenIds: readonly number[],
     resumed: readonly number[] = [],
     readonly masks: JsonMaskCache = new Map(),
@@ -38,9 +42,9 @@ export class JsonConstraint {
     for (const tokenId of resumed) this.accept(tokenId);
   }
 
-  /** Whether the text so far is a whole JSON object. */
+  /** Whether the bytes so far are a whole JSON object. */
   get complete(): boolean {
-    return isJsonComplete(this.#state);
+    return isJsonBytesComplete(this.#state);
   }
 
   /** Sets to −∞ every logit whose token cannot come next. */
@@ -58,7 +62,8 @@ export class JsonConstraint {
   /** Advances over a chosen token (end-of-sequence tokens change nothing). */
   accept(tokenId: number): void {
     if (this.endTokenIds.includes(tokenId)) return;
-    this.#state = advanceJsonText(this.#state, this.texts[tokenId] ?? "") ?? this.#state;
+    const bytes = this.tokens[tokenId];
+    if (bytes) this.#state = advanceJsonBytes(this.#state, bytes) ?? this.#state;
   }
 
   /** 1 for each id that can come next from this state (the vocabulary is tried once per state). */
@@ -66,13 +71,13 @@ export class JsonConstraint {
     const key = JSON.stringify(this.#state);
     let allowed = this.masks.get(key);
     if (allowed !== undefined) return allowed;
-    allowed = new Uint8Array(this.texts.length);
+    allowed = new Uint8Array(this.tokens.length);
     const complete = this.complete;
-    for (let id = 0; id < this.texts.length; id++) {
-      const text = this.texts[id];
+    for (let id = 0; id < this.tokens.length; id++) {
+      const bytes = this.tokens[id];
       const ok = this.endTokenIds.includes(id)
         ? complete
-        : text !== "" && advanceJsonText(this.#state, text) !== null;
+        : bytes !== null && bytes.length > 0 && advanceJsonBytes(this.#state, bytes) !== null;
       allowed[id] = ok ? 1 : 0;
     }
     if (this.masks.size >= MAX_CACHED_MASKS) this.masks.clear();

@@ -5,6 +5,7 @@
  *
  * States are immutable values: `advanceJson` returns a new state (or null when the character cannot
  * continue a JSON document), so a constraint can try every vocabulary token from the same state.
+ * `advanceJsonByte` reads the same grammar byte by byte as UTF-8 and accepts valid UTF-8 only.
  *
  * @module
  */
@@ -166,4 +167,75 @@ export function advanceJsonText(state: JsonState, text: string): JsonState | nul
 export function isJsonComplete(state: JsonState): boolean {
   return state.mode === "done" ||
     (state.mode === "number" && state.stack === "" && COMPLETE_NUMBER.has(state.part));
+}
+
+/**
+ * A JSON state read byte by byte as UTF-8: the JSON state, and the character being read (its bytes still to
+ * come, and the range its next byte must fall in). Only valid UTF-8 is accepted: no stray continuation
+ * bytes, overlong forms, surrogates or code points beyond U+10FFFF.
+ */
+export interface JsonByteState {
+  json: JsonState;
+  pending: number;
+  lo: number;
+  hi: number;
+}
+
+/** `json` with no character half read. */
+export function jsonBytes(json: JsonState): JsonByteState {
+  return { json, pending: 0, lo: 0x80, hi: 0xbf };
+}
+
+/** How a UTF-8 lead byte goes on: continuation bytes to come and the range of the first (RFC 3629). */
+function utf8Lead(byte: number): { pending: number; lo: number; hi: number } | null {
+  if (byte >= 0xc2 && byte <= 0xdf) return { pending: 1, lo: 0x80, hi: 0xbf };
+  if (byte === 0xe0) return { pending: 2, lo: 0xa0, hi: 0xbf };
+  if (byte === 0xed) return { pending: 2, lo: 0x80, hi: 0x9f };
+  if (byte >= 0xe1 && byte <= 0xef) return { pending: 2, lo: 0x80, hi: 0xbf };
+  if (byte === 0xf0) return { pending: 3, lo: 0x90, hi: 0xbf };
+  if (byte === 0xf4) return { pending: 3, lo: 0x80, hi: 0x8f };
+  if (byte >= 0xf1 && byte <= 0xf3) return { pending: 3, lo: 0x80, hi: 0xbf };
+  return null;
+}
+
+/**
+ * The state after one more byte, or null. A character beyond ASCII counts as one string character (the
+ * grammar treats them all alike), taken at its lead byte.
+ *
+ * @example
+ * ```ts
+ * import { advanceJsonBytes, JSON_OBJECT_START, jsonBytes } from "./json_grammar.ts";
+ * const encode = (text: string) => new TextEncoder().encode(text);
+ * const state = advanceJsonBytes(jsonBytes(JSON_OBJECT_START), encode('{"caf\u00e9'));
+ * if (state === null || state.pending !== 0) throw new Error();
+ * if (advanceJsonBytes(jsonBytes(JSON_OBJECT_START), Uint8Array.of(0x7b, 0x22, 0xc3, 0x22)) !== null) {
+ *   throw new Error("a quote cannot finish a two-byte character");
+ * }
+ * ```
+ */
+export function advanceJsonByte(state: JsonByteState, byte: number): JsonByteState | null {
+  if (state.pending > 0) {
+    if (byte < state.lo || byte > state.hi) return null;
+    return { json: state.json, pending: state.pending - 1, lo: 0x80, hi: 0xbf };
+  }
+  if (byte < 0x80) {
+    const json = advanceJson(state.json, String.fromCharCode(byte));
+    return json === null ? null : jsonBytes(json);
+  }
+  const lead = utf8Lead(byte);
+  if (lead === null) return null;
+  const json = advanceJson(state.json, "\u00e9");
+  return json === null ? null : { json, ...lead };
+}
+
+/** The state after `bytes`, or null as soon as one cannot continue the document. */
+export function advanceJsonBytes(state: JsonByteState, bytes: Uint8Array): JsonByteState | null {
+  let current: JsonByteState | null = state;
+  for (let i = 0; i < bytes.length && current !== null; i++) current = advanceJsonByte(current, bytes[i]);
+  return current;
+}
+
+/** Whether the bytes so far are a whole JSON document, no character half read. */
+export function isJsonBytesComplete(state: JsonByteState): boolean {
+  return state.pending === 0 && isJsonComplete(state.json);
 }

@@ -2,15 +2,20 @@
  * The JSON automaton against JSON.parse: every prefix of random compact documents (escapes, unicode,
  * numbers of every shape, nesting) is accepted and the whole is complete; every accepted random text,
  * closed by a completion built from its state, parses; every complete one parses as it is; a rejected
- * text never parses.
+ * text never parses. Read as bytes, the same holds of UTF-8, and only valid UTF-8 is accepted (a strict
+ * TextDecoder is the reference).
  */
 import assert from "node:assert/strict";
 import { Rng } from "../random.ts";
 import {
+  advanceJsonBytes,
   advanceJsonText,
+  isJsonBytesComplete,
   isJsonComplete,
   JSON_OBJECT_START,
   JSON_VALUE_START,
+  jsonBytes,
+  type JsonByteState,
   type JsonState,
 } from "./json_grammar.ts";
 
@@ -138,4 +143,84 @@ Deno.test("accepted texts complete into documents JSON.parse reads; rejected one
     }
   }
   assert.ok(accepted > 1000 && complete > 20 && rejected > 1000, `${accepted} ${complete} ${rejected}`);
+});
+
+/** Closing bytes for a byte state: finish the half-read character, then close the document. */
+function closingBytes(state: JsonByteState): Uint8Array {
+  const rest = state.pending === 0 ? [] : [state.lo, ...new Array(state.pending - 1).fill(0x80)];
+  const json = advanceJsonBytes(state, Uint8Array.from(rest))!.json;
+  return Uint8Array.from([...rest, ...new TextEncoder().encode(closing(json))]);
+}
+
+const strict = new TextDecoder("utf-8", { fatal: true });
+const decodes = (bytes: Uint8Array) => {
+  try {
+    return strict.decode(bytes);
+  } catch {
+    return undefined;
+  }
+};
+
+Deno.test("byte by byte: UTF-8 documents are accepted at every byte; only valid UTF-8 JSON completes", () => {
+  const encode = (text: string) => new TextEncoder().encode(text);
+  for (let trial = 0; trial < 200; trial++) {
+    const bytes = encode(JSON.stringify(randomValue(0)));
+    for (let end = 0; end <= bytes.length; end++) {
+      const state = advanceJsonBytes(jsonBytes(JSON_VALUE_START), bytes.subarray(0, end));
+      assert.ok(state !== null, `rejected at byte ${end} of ${strict.decode(bytes)}`);
+      if (end === bytes.length) assert.ok(isJsonBytesComplete(state));
+    }
+  }
+  // Random bytes around a string: ASCII JSON characters, UTF-8 leads and continuations, invalid bytes.
+  const alphabet = [
+    0x22,
+    0x7b,
+    0x7d,
+    0x3a,
+    0x30,
+    0x61,
+    0x5c,
+    0x6e,
+    0xc3,
+    0xa9,
+    0xe2,
+    0x82,
+    0xac,
+    0xf0,
+    0x9f,
+    0x98,
+    0x80,
+    0xed,
+    0xa0,
+    0xe0,
+    0xf4,
+    0x90,
+    0xc0,
+    0xff,
+  ];
+  let [accepted, complete, rejected] = [0, 0, 0];
+  for (let trial = 0; trial < 20_000; trial++) {
+    const bytes = Uint8Array.from([
+      0x7b,
+      0x22,
+      ...Array.from({ length: 1 + rng.nextInt(10) }, () => pick(alphabet)),
+    ]);
+    const state = advanceJsonBytes(jsonBytes(JSON_OBJECT_START), bytes);
+    const text = decodes(bytes);
+    if (state === null) {
+      rejected++;
+      assert.ok(text === undefined || !parses(text), `rejected but valid: ${bytes}`);
+      continue;
+    }
+    accepted++;
+    const closed = Uint8Array.from([...bytes, ...closingBytes(state)]);
+    const decoded = decodes(closed);
+    assert.ok(decoded !== undefined && parses(decoded), `${bytes} + ${closingBytes(state)}`);
+    if (isJsonBytesComplete(state)) {
+      complete++;
+      assert.ok(text !== undefined && parses(text), `complete but invalid: ${bytes}`);
+    }
+  }
+  // Random texts seldom close the object (the documents above do); every one that did was checked.
+  assert.ok(accepted > 1000 && rejected > 1000, `${accepted} ${complete} ${rejected}`);
 });

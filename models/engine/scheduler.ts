@@ -85,7 +85,7 @@ export class Scheduler {
   readonly #active = new Map<number, Job>();
   readonly #scratch: Float32Array;
   readonly #tokenTexts = new Map<number, string>();
-  #grammarTextCache: string[] | undefined;
+  #grammarTokenCache: (Uint8Array | null)[] | undefined;
   readonly #jsonMasks: JsonMaskCache = new Map();
   #tokensGenerated = 0;
   #forwardPasses = 0;
@@ -117,7 +117,11 @@ export class Scheduler {
       tokenText: (tokenId) => this.#tokenText(tokenId),
       streamDecoder: () => this.tokenizer.createStreamDecoder({ skipSpecialTokens: true }),
       scratch: this.#scratch,
-      json: { texts: () => this.#grammarTexts(), endTokenIds: this.info.eosTokenIds, masks: this.#jsonMasks },
+      json: {
+        tokens: () => this.#grammarTokens(),
+        endTokenIds: this.info.eosTokenIds,
+        masks: this.#jsonMasks,
+      },
     };
     const seeded = new Rng(sampling.seed ?? 0);
     const resumed = request.promptIds.slice(request.promptIds.length - (request.resumeTokens ?? 0));
@@ -426,14 +430,20 @@ export class Scheduler {
     this.sink.event(job.id, { type: "done", compute: { ...job.compute } });
   }
 
-  /** Each id's text decoded alone, special tokens and ids beyond the tokenizer as "" (json_constraint.ts). */
-  #grammarTexts(): readonly string[] {
-    this.#grammarTextCache ??= Array.from(
-      { length: this.session.layout.vocabSize },
-      (_, id) =>
-        id < this.tokenizer.vocabSize ? this.tokenizer.decode([id], { skipSpecialTokens: true }) : "",
-    );
-    return this.#grammarTextCache;
+  /**
+   * Each id's bytes for the JSON grammar (json_constraint.ts): the tokenizer's bytes, or for tokenizers
+   * whose tokens are text the UTF-8 of the token decoded alone; null for special tokens and ids beyond the
+   * tokenizer.
+   */
+  #grammarTokens(): readonly (Uint8Array | null)[] {
+    this.#grammarTokenCache ??= Array.from({ length: this.session.layout.vocabSize }, (_, id) => {
+      if (id >= this.tokenizer.vocabSize) return null;
+      const bytes = this.tokenizer.tokenBytes(id);
+      if (bytes !== undefined) return bytes;
+      const text = this.tokenizer.decode([id], { skipSpecialTokens: true });
+      return text === "" ? null : new TextEncoder().encode(text);
+    });
+    return this.#grammarTokenCache;
   }
 
   #tokenText(id: number): string {

@@ -9,6 +9,7 @@
 
 import { Tokenizer } from "@huggingface/tokenizers";
 import { join } from "node:path";
+import { symbolsToBytes } from "./_byte_level.ts";
 import { TokenizerLoadError, UnknownTokenIdError } from "./errors.ts";
 import {
   type ByteLevelTokenInfo,
@@ -135,6 +136,28 @@ export class TextTokenizer {
   /** The vocabulary token of an id, if any. */
   idToToken(id: number): string | undefined {
     return Number.isInteger(id) && id >= 0 ? this.#vocab[id] : undefined;
+  }
+
+  /**
+   * The bytes a token stands for, for byte-level tokenizers: a vocabulary token's bytes, a non-special
+   * added token's UTF-8. Undefined for special tokens, and for every token of other tokenizers (whose
+   * tokens are text, not bytes).
+   *
+   * @example
+   * ```ts
+   * import { trainByteLevelBpe } from "./bpe_trainer.ts";
+   * const tokenizer = TextTokenizer.fromJson(trainByteLevelBpe([], { vocabSize: 257, specialTokens: ["<|endoftext|>"] }));
+   * const [first] = tokenizer.encode("é"); // two bytes, C3 A9: the first is a token of its own
+   * if (tokenizer.tokenBytes(first)?.[0] !== 0xc3) throw new Error();
+   * if (tokenizer.tokenBytes(tokenizer.tokenToId("<|endoftext|>")!) !== undefined) throw new Error();
+   * ```
+   */
+  tokenBytes(id: number): Uint8Array | undefined {
+    const token = this.#checkId(id);
+    if (!this.#byteLevel) return undefined;
+    const added = this.#addedTokens.get(id);
+    if (added === undefined) return symbolsToBytes(token);
+    return added.special ? undefined : new TextEncoder().encode(added.content);
   }
 
   /**
