@@ -53,8 +53,15 @@ export async function samplePools(
   maxTokens: number,
   seed: number,
 ): Promise<ResponsePools> {
-  const groups = await sampleGroups(engine, model, prompts, perPrompt, maxTokens, seed);
-  return { prompts: [...prompts], responses: groups.map((group) => group.completions.map((c) => c.text)) };
+  return poolsOf(await sampleGroups(engine, model, prompts, perPrompt, maxTokens, seed));
+}
+
+/** Sampled groups as response pools: each group's prompt and its completions' texts. */
+export function poolsOf(groups: readonly RolloutGroup[]): ResponsePools {
+  return {
+    prompts: groups.map((group) => group.prompt),
+    responses: groups.map((group) => group.completions.map((c) => c.text)),
+  };
 }
 
 /** Calibrated helpfulness and harmlessness of every response, per prompt (experiment b's criteria). */

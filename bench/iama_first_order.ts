@@ -46,7 +46,7 @@ import { responseLogprob } from "../trainer/evaluation/kl.ts";
 import { pooledCorrelation } from "../trainer/grpo/direction.ts";
 import type { RolloutGroup } from "../trainer/grpo/rollouts.ts";
 import { firstVariationBestOfN } from "../trainer/iama/best_of_n.ts";
-import { type RewardEvaluation, rewardScores, sampleGroups } from "./iama_eval.ts";
+import { poolsOf, type RewardEvaluation, rewardScores, sampleGroups } from "./iama_eval.ts";
 import { meanWeightedValue, plainValue } from "./iama_ladder.ts";
 import { snapshotFolder, trainInPairs } from "./iama_runs.ts";
 import {
@@ -171,11 +171,7 @@ function directionsOf(
 
 /** The reward models' scores of the groups' samples. */
 function scoresOf(groups: readonly RolloutGroup[]) {
-  const pools = {
-    prompts: groups.map((g) => g.prompt),
-    responses: groups.map((g) => g.completions.map((c) => c.text)),
-  };
-  return rewardScores(pools, rewardModels.registry, rewardModels.calibrator);
+  return rewardScores(poolsOf(groups), rewardModels.registry, rewardModels.calibrator);
 }
 
 /**

@@ -56,21 +56,16 @@ export function validateRequest(
   finite(sampling.frequencyPenalty, -Number.MAX_VALUE, Number.MAX_VALUE, "sampling.frequencyPenalty");
   integer(sampling.maxTokens, 0, Number.MAX_SAFE_INTEGER, "sampling.maxTokens");
   if (sampling.logitBias !== undefined) {
-    if (!Array.isArray(sampling.logitBias)) {
+    const pairs = sampling.logitBias;
+    if (!Array.isArray(pairs) || pairs.some((pair) => !Array.isArray(pair) || pair.length !== 2)) {
       throw new InvalidRequestError(
         "logitBias must be a list of [token id, bias] pairs",
         "sampling.logitBias",
       );
     }
-    for (const pair of sampling.logitBias) {
-      if (!Array.isArray(pair) || pair.length !== 2) {
-        throw new InvalidRequestError(
-          "logitBias must be a list of [token id, bias] pairs",
-          "sampling.logitBias",
-        );
-      }
-      integer(pair[0], 0, info.vocabSize - 1, "sampling.logitBias");
-      finite(pair[1], -Number.MAX_VALUE, Number.MAX_VALUE, "sampling.logitBias");
+    for (const [id, bias] of pairs) {
+      integer(id, 0, info.vocabSize - 1, "sampling.logitBias");
+      finite(bias, -Number.MAX_VALUE, Number.MAX_VALUE, "sampling.logitBias");
     }
   }
   if (sampling.responseFormat !== undefined && !["text", "json_object"].includes(sampling.responseFormat)) {
