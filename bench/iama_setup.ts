@@ -163,12 +163,15 @@ export const IDENTITY = [{ aligner: { kind: "identity" as const }, weight: 1 }];
 export type RewardMethod = "iama" | "grpo" | "iama_mix";
 
 /**
- * Experiment (b)'s tasks for a method: a weighting w·help + (1 − w)·harm with w from
- * {@linkcode HELPFULNESS_WEIGHTS}, 4 tasks per group, and the method's aligners: best-of-4 (IAMA),
+ * Experiment (b)'s tasks for a method: a weighting w·help + (1 − w)·harm with w from `tasks.weights`
+ * (default {@linkcode HELPFULNESS_WEIGHTS}, 4 tasks per group), and the method's aligners: best-of-4 (IAMA),
  * identity (standard GRPO), or the refresh job's default mix (trainer/jobs/job_spec.ts
  * DEFAULT_TRAINING: best-of-4 three times as often as plain sampling).
  */
-export function rewardTasks(method: RewardMethod): GrpoConfigInput["tasks"] {
+export function rewardTasks(
+  method: RewardMethod,
+  tasks: { weights: readonly number[]; perGroup: number } = { weights: HELPFULNESS_WEIGHTS, perGroup: 4 },
+): GrpoConfigInput["tasks"] {
   const aligners = {
     iama: BEST_OF_FOUR,
     grpo: IDENTITY,
@@ -177,12 +180,18 @@ export function rewardTasks(method: RewardMethod): GrpoConfigInput["tasks"] {
   return {
     criterionWeights: {
       kind: "grid",
-      points: HELPFULNESS_WEIGHTS.map((w) => ({ helpfulness: w, harmlessness: 1 - w })),
+      points: tasks.weights.map((w) => ({ helpfulness: w, harmlessness: 1 - w })),
     },
     aligners,
-    tasksPerGroup: 4,
+    tasksPerGroup: tasks.perGroup,
   };
 }
+
+/**
+ * The paper's two tasks (IAMA.md §5, as in the toy): best-of-4 with each reward model alone (w = 1 and
+ * w = 0), 16 draws per group so each group sees both in nearly equal proportions (as in experiment a).
+ */
+export const TWO_TASKS = { weights: [0, 1], perGroup: 16 } as const;
 
 /** A progress logger that stamps each line with the minutes since it was made. */
 export function progressClock(): (line: string) => void {
