@@ -147,9 +147,10 @@ export interface RewardEvaluation {
   plain: { helpfulness: number; harmlessness: number };
   /** For each helpfulness weight w: BoN_N choosing by w·ẑ_help + (1 − w)·ẑ_harm. */
   bestOfN: { weight: number; helpfulness: number; harmlessness: number }[];
-  /** Per prompt (in pool order): the plain samples' (h + s)/2 and the BoN_N answers' w·h + (1 − w)·s
-   * averaged over the weightings; two bases evaluated on the same prompts give paired differences. */
-  perPrompt: { plain: number[]; bestOfNWeighted: number[] };
+  /** Per prompt (in pool order): the plain samples' (h + s)/2, the BoN_N answers' w·h + (1 − w)·s
+   * averaged over the weightings, and (`bestOfNByWeight[k]`, in `bestOfN` order) at each weighting; two
+   * bases evaluated on the same prompts give paired differences. */
+  perPrompt: { plain: number[]; bestOfNWeighted: number[]; bestOfNByWeight: number[][] };
 }
 
 /** Scores the pools with both reward models and evaluates plain sampling and BoN_N at each weighting. */
@@ -165,20 +166,19 @@ export async function evaluateRewards(
     helpfulness: mean(helpful.map((scores) => mean(scores))),
     harmlessness: mean(harmless.map((scores) => mean(scores))),
   };
-  const bestOfNWeighted = new Array<number>(pools.prompts.length).fill(0);
+  const bestOfNByWeight: number[][] = [];
   const bestOfN = weights.map((weight) => {
     const selection = helpful.map((h, i) =>
       h.map((value, j) => weight * value + (1 - weight) * harmless[i][j])
     );
     const perPromptHelpful = selection.map((s, i) => bestOfNFromPool(s, helpful[i], n));
     const perPromptHarmless = selection.map((s, i) => bestOfNFromPool(s, harmless[i], n));
-    perPromptHelpful.forEach((h, i) => {
-      bestOfNWeighted[i] += (weight * h + (1 - weight) * perPromptHarmless[i]) / weights.length;
-    });
+    bestOfNByWeight.push(perPromptHelpful.map((h, i) => weight * h + (1 - weight) * perPromptHarmless[i]));
     return { weight, helpfulness: mean(perPromptHelpful), harmlessness: mean(perPromptHarmless) };
   });
+  const bestOfNWeighted = pools.prompts.map((_, i) => mean(bestOfNByWeight.map((values) => values[i])));
   const plainPerPrompt = helpful.map((h, i) => (mean(h) + mean(harmless[i])) / 2);
-  return { plain, bestOfN, perPrompt: { plain: plainPerPrompt, bestOfNWeighted } };
+  return { plain, bestOfN, perPrompt: { plain: plainPerPrompt, bestOfNWeighted, bestOfNByWeight } };
 }
 
 /** KL(model ‖ reference) per sequence, sampled from `model` on `prompts`. */

@@ -53,7 +53,14 @@
 import { join } from "node:path";
 import { createEngine } from "../models/engine/mod.ts";
 import { writeFileAtomic } from "../models/io/atomic_write.ts";
-import { compareLadders, LADDER_METRICS, METRIC_DIRECTIONS, rungOf } from "./iama_ladder.ts";
+import {
+  compareLadders,
+  LADDER_METRICS,
+  METRIC_DIRECTIONS,
+  rungOf,
+  twoTaskMetrics,
+  twoTaskValue,
+} from "./iama_ladder.ts";
 import { type RunPlan, snapshotBases, trainingRecord, trainInPairs } from "./iama_runs.ts";
 import {
   type BaseEvaluation,
@@ -90,11 +97,28 @@ const OBJECTIVE_SCALE = {
 /** The designs: std-scaled advantages, M = 8 (session 4); the objective's own scale, M = 16 (session 5);
  * the same with the paper's two tasks (session 7). */
 const DESIGN = flags["two-tasks"]
-  ? { runPrefix: "twotask", outName: "iama_fronts_two_tasks", tasks: TWO_TASKS, ...OBJECTIVE_SCALE }
+  ? {
+    runPrefix: "twotask",
+    outName: "iama_fronts_two_tasks",
+    tasks: TWO_TASKS,
+    // The objective first, then the front one weighting at a time.
+    metrics: [...twoTaskMetrics(HELPFULNESS_WEIGHTS), "bonGain"],
+    chartValue: { value: twoTaskValue, label: "BoN_4 = mean of the w = 0 and w = 1 values" },
+    ...OBJECTIVE_SCALE,
+  }
   : flags.objective
-  ? { runPrefix: "objfront", outName: "iama_fronts_objective", tasks: undefined, ...OBJECTIVE_SCALE }
+  ? {
+    runPrefix: "objfront",
+    outName: "iama_fronts_objective",
+    tasks: undefined,
+    metrics: LADDER_METRICS,
+    chartValue: undefined,
+    ...OBJECTIVE_SCALE,
+  }
   : {
     tasks: undefined,
+    metrics: LADDER_METRICS,
+    chartValue: undefined,
     runPrefix: "front",
     outName: "iama_fronts",
     advantage: { scaleByStd: true },
@@ -174,7 +198,7 @@ const comparisons = ([["iama", "grpo"], ["grpo", "iama"]] as const).map(([subjec
   key: `${subject}_vs_${other}`,
   subject: LABELS[subject],
   other: LABELS[other],
-  rungs: compareLadders(frontOf(subject), frontOf(other), bottom, LADDER_METRICS, METRIC_DIRECTIONS),
+  rungs: compareLadders(frontOf(subject), frontOf(other), bottom, DESIGN.metrics, METRIC_DIRECTIONS),
 }));
 
 await Deno.mkdir(OUT_DIR, { recursive: true });
@@ -195,7 +219,8 @@ await writeFrontCharts(OUT_DIR, DESIGN.outName, {
   snapshots: SIZES.snapshots,
   runs: Object.fromEntries(METHODS.map((m) => [LABELS[m], SIZES.betas.map((beta) => runName(m, beta))])),
   outcomes,
+  bestOfN: DESIGN.chartValue,
 });
 console.log("\n" + renderRewardTable(results, bases.map((b) => b.name), HELPFULNESS_WEIGHTS));
-console.log("\n" + renderComparisons(comparisons) + "\n");
+console.log("\n" + renderComparisons(comparisons, DESIGN.metrics) + "\n");
 progress(`wrote ${OUT_DIR}/${DESIGN.outName}.json and ${OUT_DIR}/${DESIGN.outName}*.png`);

@@ -1,7 +1,7 @@
 /**
  * Pictures of bench:iama-fronts (docs/iama.md), drawn with trainer/report/line_chart.ts:
  *
- * - `iama_fronts.png`: BoN_4 mean weighted value (dark) and plain-sample value (light) against measured
+ * - `iama_fronts.png`: BoN_4 mean weighted value or another BoN_4 value (dark) and plain-sample value (light) against measured
  *   KL. Each method's front joins its last snapshot at every β (KL 0: the default model); a thin line per
  *   run joins its snapshots in step order, so a run that had settled is a short hook at its front point.
  * - `iama_fronts_training.png`: rollout KL per token against step for every run (has it levelled off?).
@@ -26,6 +26,8 @@ export interface FrontChartInputs {
   /** Per method label ("IAMA", "GRPO"): its run names, one per β in `betas` order. */
   runs: Record<string, readonly string[]>;
   outcomes: Record<string, RunOutcome>;
+  /** The BoN_4 value drawn and its axis label (default: the mean over the weightings). */
+  bestOfN?: { value: (r: RewardEvaluation) => number; label: string };
 }
 
 /** Writes the two PNGs into `dir` as `<name>.png` and `<name>_training.png`. */
@@ -40,7 +42,7 @@ export async function writeFrontCharts(dir: string, name: string, inputs: FrontC
   for (const [method, runs] of Object.entries(inputs.runs)) {
     for (
       const [kind, value, colours] of [
-        ["BoN_4", meanWeightedValue, DARK],
+        ["BoN_4", inputs.bestOfN?.value ?? meanWeightedValue, DARK],
         ["plain", plainValue, LIGHT],
       ] as const
     ) {
@@ -61,7 +63,7 @@ export async function writeFrontCharts(dir: string, name: string, inputs: FrontC
   await writeLineChartPng(join(dir, `${name}.png`), {
     title: `(b) fronts traced by beta (${inputs.betas.join(", ")}), ${last} steps each`,
     xLabel: "KL(base || default), nats per response",
-    yLabel: "value (z): BoN_4 = mean over w of w*h+(1-w)*s, plain = (h+s)/2",
+    yLabel: `value (z): ${inputs.bestOfN?.label ?? "BoN_4 = mean over w of w*h+(1-w)*s"}, plain = (h+s)/2`,
     height: 560,
     series: series.filter((s) => s.name !== "").concat(series.filter((s) => s.name === "")),
   });

@@ -205,6 +205,18 @@ export function meanWeightedValue(r: RewardEvaluation): number {
     r.bestOfN.length;
 }
 
+/** The BoN_N value at helpfulness weight `weight`: the chosen answers' w·h + (1 − w)·s. */
+export function valueAtWeight(r: RewardEvaluation, weight: number): number {
+  const cell = r.bestOfN.find((c) => c.weight === weight);
+  if (cell === undefined) throw new Error(`no BoN evaluation at weight ${weight}`);
+  return weight * cell.helpfulness + (1 - weight) * cell.harmlessness;
+}
+
+/** The paper's two tasks' objective: the mean of the BoN_N values with each reward model alone. */
+export function twoTaskValue(r: RewardEvaluation): number {
+  return (valueAtWeight(r, 0) + valueAtWeight(r, 1)) / 2;
+}
+
 /** (h + s)/2 of plain samples. */
 export function plainValue(r: RewardEvaluation): number {
   return (r.plain.helpfulness + r.plain.harmlessness) / 2;
@@ -226,22 +238,50 @@ export const METRIC_DIRECTIONS: Readonly<Record<(typeof LADDER_METRICS)[number],
   bonGain: "decreasing",
 };
 
-/** A rung from an evaluated base, with the {@linkcode LADDER_METRICS}. */
+/** The metric of the BoN_N value at one weighting, e.g. `bestOfN@0.5` (increasing with KL). */
+export const atWeight = (weight: number) => `bestOfN@${weight}`;
+
+/**
+ * The fourth design's metrics (the paper's two tasks): their objective (`twoTasks`, the mean of the BoN_4
+ * values at w = 0 and w = 1), the BoN_4 value at each weighting of `weights` (the front, one point each),
+ * and the plain value; all increasing with KL.
+ */
+export function twoTaskMetrics(weights: readonly number[]): string[] {
+  return ["twoTasks", ...weights.map(atWeight), "plain"];
+}
+
+/**
+ * A rung from an evaluated base, with the {@linkcode LADDER_METRICS}, and with `twoTasks` and one
+ * {@linkcode atWeight} metric per weighting (see {@linkcode twoTaskMetrics}).
+ */
 export function rungOf(
   base: string,
   result: RewardEvaluation & { kl: { perSequence: number; standardError: number } },
 ): Rung {
+  const { plain, bestOfNWeighted, bestOfNByWeight } = result.perPrompt;
+  const byWeight = Object.fromEntries(result.bestOfN.map((cell, k) => [
+    atWeight(cell.weight),
+    { value: valueAtWeight(result, cell.weight), perPrompt: bestOfNByWeight[k] },
+  ]));
+  const ends = [byWeight[atWeight(0)], byWeight[atWeight(1)]];
   return {
     base,
     kl: result.kl.perSequence,
     klStandardError: result.kl.standardError,
     metrics: {
-      bestOfN: { value: meanWeightedValue(result), perPrompt: result.perPrompt.bestOfNWeighted },
-      plain: { value: plainValue(result), perPrompt: result.perPrompt.plain },
+      bestOfN: { value: meanWeightedValue(result), perPrompt: bestOfNWeighted },
+      plain: { value: plainValue(result), perPrompt: plain },
       bonGain: {
         value: meanWeightedValue(result) - plainValue(result),
-        perPrompt: result.perPrompt.bestOfNWeighted.map((value, i) => value - result.perPrompt.plain[i]),
+        perPrompt: bestOfNWeighted.map((value, i) => value - plain[i]),
       },
+      ...byWeight,
+      ...(ends.every((end) => end !== undefined) && {
+        twoTasks: {
+          value: twoTaskValue(result),
+          perPrompt: ends[0].perPrompt.map((value, i) => (value + ends[1].perPrompt[i]) / 2),
+        },
+      }),
     },
   };
 }

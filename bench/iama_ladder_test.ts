@@ -212,7 +212,7 @@ Deno.test("compareLadders: the symmetric direction finds 'behind'", () => {
   assert.equal(g.metrics.m.verdict, "behind");
 });
 
-Deno.test("rungOf: the three metrics of an evaluated base", () => {
+Deno.test("rungOf: the metrics of an evaluated base", () => {
   const evaluation = {
     plain: { helpfulness: 0.2, harmlessness: -0.4 },
     bestOfN: [
@@ -220,7 +220,7 @@ Deno.test("rungOf: the three metrics of an evaluated base", () => {
       { weight: 0.5, helpfulness: 1, harmlessness: 3 }, // value 2
       { weight: 1, helpfulness: 5, harmlessness: -1 }, // value 5
     ],
-    perPrompt: { plain: [0.1, -0.3], bestOfNWeighted: [3, 3] },
+    perPrompt: { plain: [0.1, -0.3], bestOfNWeighted: [3, 3], bestOfNByWeight: [[2, 2], [2, 3], [5, 4]] },
     kl: { perSequence: 0.7, standardError: 0.05 },
   };
   close(meanWeightedValue(evaluation), 3);
@@ -233,6 +233,11 @@ Deno.test("rungOf: the three metrics of an evaluated base", () => {
   close(r.metrics.bonGain.perPrompt[0], 2.9);
   close(r.metrics.bonGain.perPrompt[1], 3.3);
   assert.deepEqual(METRIC_DIRECTIONS, { bestOfN: "increasing", plain: "increasing", bonGain: "decreasing" });
+  // Each weighting's BoN value, and the two tasks' (w = 0 and w = 1) mean: (2 + 5)/2.
+  close(r.metrics["bestOfN@0.5"].value, 2);
+  assert.deepEqual(r.metrics["bestOfN@0.5"].perPrompt, [2, 3]);
+  close(r.metrics.twoTasks.value, 3.5);
+  assert.deepEqual(r.metrics.twoTasks.perPrompt, [3.5, 3]);
   assert.equal(r.kl, 0.7);
   assert.equal(r.klStandardError, 0.05);
 });

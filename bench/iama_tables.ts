@@ -11,9 +11,9 @@ import {
   type Gap,
   LADDER_METRICS,
   meanWeightedValue,
-  METRIC_DIRECTIONS,
   plainValue,
   type RungComparison,
+  twoTaskValue,
   type Verdict,
 } from "./iama_ladder.ts";
 
@@ -118,6 +118,7 @@ export function renderRewardTable(
       "plain mean",
       ...weights.map((w) => `BoN_4 w = ${w}`),
       "BoN_4 mean weighted value",
+      "BoN_4 two-task value",
       "BoN_4 gain",
     ],
     byKl.map((base) => {
@@ -130,6 +131,7 @@ export function renderRewardTable(
         fixed(plainValue(r)),
         ...r.bestOfN.map((c) => `${fixed(c.helpfulness, 2)} / ${fixed(c.harmlessness, 2)}`),
         fixed(meanWeightedValue(r)),
+        fixed(twoTaskValue(r)),
         fixed(meanWeightedValue(r) - plainValue(r)),
       ];
     }),
@@ -137,13 +139,18 @@ export function renderRewardTable(
 }
 
 /** Bracketing tables (one per comparison and metric) and the verdict counts. */
-export function renderComparisons(comparisons: readonly LadderComparison[]): string {
+export function renderComparisons(
+  comparisons: readonly LadderComparison[],
+  metrics: readonly string[] = LADDER_METRICS,
+): string {
   const parts: string[] = [];
   // One table per comparison and metric (all three metrics side by side would be 16 columns wide).
   for (const { subject, other, rungs } of comparisons) {
-    for (const metric of LADDER_METRICS) {
+    for (const metric of metrics) {
       parts.push(
-        `\n### (b) ${METRIC_LABELS[metric]}, ${METRIC_DIRECTIONS[metric]} with KL: each ${subject} rung ` +
+        `\n### (b) ${metricLabel(metric)}, ${
+          rungs[0]?.metrics[metric].direction
+        } with KL: each ${subject} rung ` +
           `against the ${other} rungs just below and just above its KL: ${subject} − ${other}, ± paired ` +
           `standard error (verdicts at ${DECISIVE_ERRORS} se)\n`,
       );
@@ -161,10 +168,10 @@ export function renderComparisons(comparisons: readonly LadderComparison[]): str
   );
   const order: Verdict[] = ["ahead", "level", "between", "behind", "inconsistent"];
   for (const { subject, other, rungs } of comparisons) {
-    for (const metric of LADDER_METRICS) {
+    for (const metric of metrics) {
       const count = countVerdicts(rungs, metric);
       parts.push(
-        `- ${rungs.length} ${subject} rungs against ${other} brackets, ${METRIC_LABELS[metric]}: ` +
+        `- ${rungs.length} ${subject} rungs against ${other} brackets, ${metricLabel(metric)}: ` +
           order.map((v) => `${verdictText(v, subject, other)} ${count[v]}`).join(", "),
       );
     }
@@ -176,7 +183,14 @@ const METRIC_LABELS: Record<string, string> = {
   bestOfN: "BoN_4 mean weighted value",
   plain: "plain value",
   bonGain: "BoN_4 gain (BoN_4 − plain)",
+  twoTasks: "BoN_4 two-task value (mean of w = 0 and w = 1)",
 };
+
+/** A metric's name in the tables; `bestOfN@w` is the BoN_4 value at one weighting. */
+function metricLabel(metric: string): string {
+  const weight = metric.match(/^bestOfN@(.+)$/)?.[1];
+  return weight === undefined ? METRIC_LABELS[metric] ?? metric : `BoN_4 value at w = ${weight}`;
+}
 
 function verdictText(verdict: Verdict, subject: string, other: string): string {
   switch (verdict) {
