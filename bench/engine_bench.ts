@@ -4,7 +4,7 @@
  *   1 greedy request vs 16 concurrent ones (64 tokens each), all submitted at once;
  *   one request with n = 8 vs 8 concurrent requests with n = 1 (same 128-token prompt, sampled);
  *   that n = 8 request in JSON mode (`responseFormat: "json_object"`, a grammar mask over the vocabulary
- *   every step) vs as text.
+ *   every step) vs as text, and with a JSON schema (`responseFormat: "json_schema"`) vs as text.
  * Default model: random weights with the default model's sizes (V 4096, context 256, D 256,
  * 4 layers, 8 heads, MLP 1024).
  *
@@ -34,6 +34,19 @@ const engine = await createEngine({ models: [{ name: "m", path: folder }], threa
 const vocabulary = Math.min(300, engine.models()[0].vocabSize);
 const rng = new Rng(1);
 const prompts = Array.from({ length: 16 }, () => Array.from({ length: 32 }, () => rng.nextInt(vocabulary)));
+/** A schema of the usual shapes: keys, an enum, a string, an integer, a list of strings, a nested object. */
+const BENCH_SCHEMA = {
+  type: "object",
+  properties: {
+    title: { type: "string" },
+    rating: { enum: ["good", "fair", "poor"] },
+    year: { type: "integer" },
+    tags: { type: "array", items: { type: "string" }, maxItems: 4 },
+    author: { type: "object", properties: { name: { type: "string" }, alive: { type: "boolean" } } },
+  },
+  required: ["title", "rating", "year", "tags", "author"],
+  additionalProperties: false,
+};
 const greedy = (promptIds: number[]): GenerationRequest => ({
   model: "m",
   promptIds,
@@ -81,6 +94,15 @@ const jsonMode = await best([{
   n: 8,
   sampling: { ...sampled, responseFormat: "json_object" },
 }]);
+const schemaRequest = (jsonSchema: unknown): GenerationRequest => ({
+  model: "m",
+  promptIds: longPrompt,
+  n: 8,
+  sampling: { ...sampled, responseFormat: "json_schema", jsonSchema },
+});
+// A schema never seen computes its masks as it goes (a new annotation makes it new); then they are cached.
+const schemaCold = await timed(engine, [schemaRequest({ ...BENCH_SCHEMA, description: "first use" })]);
+const schemaMode = await best([schemaRequest(BENCH_SCHEMA)]);
 await engine.close();
 
 const rate = (run: { tokensPerSecond: number; seconds: number }) =>
@@ -93,5 +115,7 @@ console.log(
   }` +
     ` | 128-token prompt ×64 sampled: n=8 ${rate(nEight)} (${nEight.prefill} prefill tokens),` +
     ` 8×n=1 ${rate(eightOnes)} (${eightOnes.prefill} prefill tokens): ×${ratio(nEight, eightOnes)}` +
-    ` | n=8 in JSON mode ${rate(jsonMode)}: ×${ratio(jsonMode, nEight)} of text`,
+    ` | n=8 in JSON mode ${rate(jsonMode)}: ×${ratio(jsonMode, nEight)} of text` +
+    ` | n=8 with a JSON schema ${rate(schemaMode)}: ×${ratio(schemaMode, nEight)} of text` +
+    ` (first use of a schema ${rate(schemaCold)}: ×${ratio(schemaCold, nEight)})`,
 );

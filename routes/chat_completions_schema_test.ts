@@ -33,6 +33,13 @@ Deno.test("chat schema: roles, text parts and what is refused", () => {
   assert.equal(firstPath({ tools: [], tool_choice: "none" }), undefined);
   assert.equal(firstPath({ response_format: { type: "json_object" } }), undefined);
   assert.equal(firstPath({ response_format: { type: "json_schema" } }), "response_format");
+  assert.equal(firstPath({ response_format: { type: "xml" } }), "response_format");
+  const jsonSchema = (schema: unknown, name = "answer") => ({
+    response_format: { type: "json_schema", json_schema: { name, schema } },
+  });
+  assert.equal(firstPath(jsonSchema({ type: "object", properties: { a: { type: "integer" } } })), undefined);
+  assert.equal(firstPath(jsonSchema({ type: "string", pattern: "x" })), "response_format.json_schema.schema");
+  assert.equal(firstPath(jsonSchema({}, "not a name")), "response_format.json_schema.name");
   assert.equal(firstPath({ response_format: { type: "text" } }), undefined);
   assert.equal(firstPath({ top_logprobs: 2 }), "top_logprobs");
   assert.equal(firstPath({ top_logprobs: 21, logprobs: true }), "top_logprobs");

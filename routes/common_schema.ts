@@ -131,7 +131,7 @@ export interface CommonSamplingFields {
 export function commonSampling(
   body: CommonSamplingFields,
   defaults: ServerDefaults,
-  routeSpecific: Pick<SamplingParams, "maxTokens" | "logprobs" | "responseFormat">,
+  routeSpecific: Pick<SamplingParams, "maxTokens" | "logprobs" | "responseFormat" | "jsonSchema">,
 ): SamplingParams {
   return {
     temperature: body.temperature ?? defaults.temperature ?? 1,

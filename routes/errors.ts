@@ -123,6 +123,7 @@ const ENGINE_PARAMS: Record<string, string> = {
   "sampling.seed": "seed",
   "sampling.logitBias": "logit_bias",
   "sampling.responseFormat": "response_format",
+  "sampling.jsonSchema": "response_format",
   "sampling.logprobs": "logprobs",
   "promptLogprobs": "logprobs",
 };

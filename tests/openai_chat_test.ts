@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { Template } from "@huggingface/jinja";
 import type OpenAI from "openai";
 import { advanceJsonText, JSON_OBJECT_START } from "../models/engine/json_grammar.ts";
+import { compiledSchema } from "../models/engine/json_constraint.ts";
+import { advanceSchemaBytes, schemaStart } from "../models/engine/schema_grammar.ts";
 import { type Gateway, startGateway } from "./_gateway.ts";
 
 const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
@@ -138,16 +140,66 @@ Deno.test("openai client: /v1/chat/completions and /v1/models", async (t) => {
           if (choice.finish_reason === "stop") assert.equal(typeof JSON.parse(content), "object");
           else assert.ok(advanceJsonText(JSON_OBJECT_START, content) !== null, content);
         }
-        // json_schema is not supported: a clear 400 naming the field.
+      },
+    );
+
+    await t.step(
+      "response_format json_schema: answers follow the schema, plain and aligned; an unenforceable one is a 400",
+      async () => {
+        const schema = {
+          type: "object",
+          properties: {
+            mood: { enum: ["calm", "playful"] },
+            purrs: { type: "boolean" },
+            legs: { const: 4 },
+            toys: { type: "array", items: { enum: ["ball", "string"] }, maxItems: 2 },
+          },
+          required: ["mood", "purrs", "legs", "toys"],
+          additionalProperties: false,
+        };
+        const compiled = compiledSchema(schema);
+        const eos = String(model.eosTokenIds[0]);
+        const ask = (extra: Record<string, unknown> = {}) =>
+          client.chat.completions.create({
+            model: "default",
+            messages: [{ role: "user", content: "Describe a cat as JSON." }],
+            response_format: { type: "json_schema", json_schema: { name: "cat", schema, strict: true } },
+            max_tokens: 150,
+            n: 3,
+            seed: 5,
+            // The end pushed up: it comes as soon as the document is whole.
+            logit_bias: { [eos]: 50 },
+            ...extra,
+          } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+        const check = (content: string, finish: string | null) => {
+          assert.equal(finish, "stop", content);
+          const value = JSON.parse(content);
+          assert.deepEqual(Object.keys(value), ["mood", "purrs", "legs", "toys"]);
+          assert.ok(["calm", "playful"].includes(value.mood) && typeof value.purrs === "boolean", content);
+          assert.ok(value.legs === 4 && value.toys.length <= 2, content);
+          assert.ok(value.toys.every((toy: string) => ["ball", "string"].includes(toy)), content);
+          assert.ok(advanceSchemaBytes(compiled, schemaStart(compiled), new TextEncoder().encode(content)));
+        };
+        for (const choice of (await ask()).choices) check(choice.message.content!, choice.finish_reason);
+        // Aligned (best-of-3 by a criterion): every candidate was constrained, so the chosen one is too.
+        const aligned = await ask({
+          n: 1,
+          alignment: { aligner: "best_of_n", n: 3, criteria: { length: 1 } },
+        });
+        check(aligned.choices[0].message.content!, aligned.choices[0].finish_reason);
         await assert.rejects(
           () =>
             client.chat.completions.create({
               model: "default",
               messages,
-              response_format: { type: "json_schema", json_schema: { name: "x", schema: {} } },
+              response_format: {
+                type: "json_schema",
+                json_schema: { name: "x", schema: { type: "string", pattern: "^a" } },
+              },
             }),
           (error: Error & { status?: number; param?: string }) =>
-            error.status === 400 && error.param === "response_format",
+            error.status === 400 && error.param === "response_format.json_schema.schema" &&
+            /"pattern"/.test(error.message),
         );
       },
     );

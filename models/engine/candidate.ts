@@ -7,7 +7,7 @@
  */
 import type { Rng } from "../random.ts";
 import type { StreamDecoder } from "../tokenizer/mod.ts";
-import { JsonConstraint, type JsonMaskCache } from "./json_constraint.ts";
+import { type ByteGrammar, JsonConstraint, type JsonMaskCache } from "./json_constraint.ts";
 import { chooseToken, type LogitsProcessor } from "./logits_processors.ts";
 import { tokenLogprob } from "./log_probs.ts";
 import { StopStringFilter } from "./stop_strings.ts";
@@ -25,8 +25,9 @@ export interface CandidateContext {
   streamDecoder: () => StreamDecoder;
   /** A [V] buffer the logits processors may overwrite. */
   scratch: Float32Array;
-  /** With `responseFormat: "json_object"`: each token id's bytes for the grammar, and the model's end ids. */
+  /** With a JSON `responseFormat`: its grammar, each token id's bytes, and the model's end ids. */
   json?: {
+    grammar: ByteGrammar<unknown>;
     tokens: () => readonly (Uint8Array | null)[];
     endTokenIds: readonly number[];
     masks: JsonMaskCache;
@@ -59,9 +60,9 @@ export class Candidate {
     this.#decoder = context.streamDecoder();
     this.#stops = new StopStringFilter(context.params.stop);
     for (const tokenId of resumed) this.counts.set(tokenId, (this.counts.get(tokenId) ?? 0) + 1);
-    if (context.params.responseFormat === "json_object" && context.json) {
-      const { tokens, endTokenIds, masks } = context.json;
-      this.#json = new JsonConstraint(tokens(), endTokenIds, resumed, masks);
+    if (context.json) {
+      const { grammar, tokens, endTokenIds, masks } = context.json;
+      this.#json = new JsonConstraint(grammar, tokens(), endTokenIds, resumed, masks);
     }
     this.#chain = this.#json ? [this.#json.mask, ...context.chain] : context.chain;
     // chooseToken takes exactly one nextFloat per sampled token, none when greedy.

@@ -3,10 +3,14 @@
  * every candidate's text is a prefix of a JSON object in valid UTF-8 (the grammar is checked against JSON.parse in
  * json_grammar_test.ts), one that ended on end-of-sequence parses, the constraint holds across blockwise
  * continuations (resumed tokens), and a model pushed towards "}" and end-of-sequence answers exactly "{}".
+ * `responseFormat: "json_schema"` likewise: texts are prefixes of the schema's documents (the automaton is
+ * checked against a reference validator in schema_grammar_test.ts), and ended ones parse and match it.
  */
 import assert from "node:assert/strict";
 import { collect, samplingParams, withTestEngine, writeTestModel } from "./_test_model.ts";
 import { advanceJsonText, isJsonComplete, JSON_OBJECT_START } from "./json_grammar.ts";
+import { compiledSchema } from "./json_constraint.ts";
+import { advanceSchemaBytes, schemaStart } from "./schema_grammar.ts";
 import type { GenerationRequest } from "./types.ts";
 
 const model = await writeTestModel({ seed: 3 });
@@ -71,6 +75,67 @@ Deno.test("json_object: a continuation (resumed tokens) keeps the constraint whe
     assert.deepEqual([...head, ...rest.candidates[0].ids], whole.candidates[0].ids);
     assert.ok(
       advanceJsonText(JSON_OBJECT_START, first.candidates[0].text + rest.candidates[0].text) !== null,
+    );
+  });
+});
+
+const SCHEMA = {
+  type: "object",
+  properties: {
+    answer: { enum: ["yes", "no"] },
+    count: { type: "integer" },
+    tags: { type: "array", items: { type: "boolean" }, maxItems: 2 },
+  },
+  required: ["answer", "count", "tags"],
+  additionalProperties: false,
+};
+
+/** The schema's checks on a parsed answer, written out (keys in the schema's order). */
+function matchesSchema(value: unknown): boolean {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const record = value as Record<string, unknown>;
+  return JSON.stringify(Object.keys(record)) === JSON.stringify(["answer", "count", "tags"]) &&
+    ["yes", "no"].includes(record.answer as string) && Number.isInteger(record.count) &&
+    Array.isArray(record.tags) && record.tags.length <= 2 && record.tags.every((t) => typeof t === "boolean");
+}
+
+Deno.test("json_schema: every text continues a document of the schema; pushed to end, it ends whole and valid", async () => {
+  const schema = compiledSchema(SCHEMA);
+  const encoder = new TextEncoder();
+  await withTestEngine(model, async (engine) => {
+    const sampled = await collect(
+      engine.generate(request({ responseFormat: "json_schema", jsonSchema: SCHEMA })),
+    );
+    for (const candidate of sampled.candidates) {
+      const state = advanceSchemaBytes(schema, schemaStart(schema), encoder.encode(candidate.text));
+      assert.ok(state !== null, `not a prefix of the schema's documents: ${JSON.stringify(candidate.text)}`);
+      if (candidate.reason === "stop") assert.ok(matchesSchema(JSON.parse(candidate.text)), candidate.text);
+    }
+    // End-of-sequence pushed up: it comes as soon as the document is whole, and never before. (The count
+    // is fixed here: a random model writes digits for ever.)
+    const fixedCount = { ...SCHEMA, properties: { ...SCHEMA.properties, count: { const: 3 } } };
+    const ended = await collect(engine.generate(request(
+      { responseFormat: "json_schema", jsonSchema: fixedCount, logitBias: [[EOS, 60]], maxTokens: 50 },
+      3,
+    )));
+    for (const candidate of ended.candidates) {
+      assert.equal(candidate.reason, "stop", candidate.text);
+      assert.ok(matchesSchema(JSON.parse(candidate.text)), candidate.text);
+      assert.equal(candidate.ids.at(-1), EOS);
+    }
+  });
+});
+
+Deno.test("json_schema: a schema the decoder cannot enforce is refused, naming the keyword", async () => {
+  await withTestEngine(model, async (engine) => {
+    await assert.rejects(
+      collect(
+        engine.generate(
+          request({ responseFormat: "json_schema", jsonSchema: { type: "string", pattern: "a+" } }),
+        ),
+      ),
+      (error: Error & { param?: string }) =>
+        /"pattern"/.test(error.message) && error.param === "sampling.jsonSchema",
     );
   });
 });

@@ -27,7 +27,7 @@ export type JsonState =
   | { mode: "done"; stack: "" };
 
 /** Where a number is: after "-", "0", integer digits, ".", fraction digits, "e", the exponent's sign, digits. */
-type NumberPart = "minus" | "zero" | "int" | "dot" | "frac" | "e" | "esign" | "exp";
+export type NumberPart = "minus" | "zero" | "int" | "dot" | "frac" | "e" | "esign" | "exp";
 
 /** The start of a document that must be an object (json_object). */
 export const JSON_OBJECT_START: JsonState = { mode: "object_only", stack: "" };
@@ -36,9 +36,9 @@ export const JSON_OBJECT_START: JsonState = { mode: "object_only", stack: "" };
 export const JSON_VALUE_START: JsonState = { mode: "value", stack: "" };
 
 const isDigit = (ch: string) => ch >= "0" && ch <= "9";
-const isHex = (ch: string) => isDigit(ch) || (ch >= "a" && ch <= "f") || (ch >= "A" && ch <= "F");
+export const isHex = (ch: string) => isDigit(ch) || (ch >= "a" && ch <= "f") || (ch >= "A" && ch <= "F");
 /** Number parts that can end the number. */
-const COMPLETE_NUMBER: ReadonlySet<NumberPart> = new Set(["zero", "int", "frac", "exp"]);
+export const COMPLETE_NUMBER: ReadonlySet<NumberPart> = new Set(["zero", "int", "frac", "exp"]);
 
 /** After a value closes: the document is done at the top level, else "," or the container's end. */
 function afterValue(stack: string): JsonState {
@@ -70,7 +70,7 @@ function startValue(stack: string, ch: string): JsonState | null {
 }
 
 /** The next part of a number after `ch`, "end" when `ch` ends a complete number, or null. */
-function numberStep(part: NumberPart, ch: string): NumberPart | "end" | null {
+export function numberStep(part: NumberPart, ch: string): NumberPart | "end" | null {
   const digit = isDigit(ch);
   switch (part) {
     case "minus":
@@ -187,7 +187,7 @@ export function jsonBytes(json: JsonState): JsonByteState {
 }
 
 /** How a UTF-8 lead byte goes on: continuation bytes to come and the range of the first (RFC 3629). */
-function utf8Lead(byte: number): { pending: number; lo: number; hi: number } | null {
+export function utf8Lead(byte: number): { pending: number; lo: number; hi: number } | null {
   if (byte >= 0xc2 && byte <= 0xdf) return { pending: 1, lo: 0x80, hi: 0xbf };
   if (byte === 0xe0) return { pending: 2, lo: 0xa0, hi: 0xbf };
   if (byte === 0xed) return { pending: 2, lo: 0x80, hi: 0x9f };

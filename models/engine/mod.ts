@@ -27,6 +27,8 @@ export * from "./errors.ts";
 export type * from "./types.ts";
 export type { ModelSpec } from "./model_info.ts";
 export { MAX_LOGPROB_ALTERNATIVES } from "./validate_request.ts";
+export { compiledSchema } from "./json_constraint.ts";
+export { SchemaError } from "./json_schema.ts";
 export { policySampling } from "./policy_sampling.ts";
 export { prefilledTokens, PREFIX_CACHE_MIN_TOKENS } from "./prefix_reuse.ts";
 

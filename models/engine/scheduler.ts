@@ -23,7 +23,7 @@ import type { DecoderSession, KvCache } from "../decoder_session.ts";
 import { Rng } from "../random.ts";
 import type { TextTokenizer } from "../tokenizer/mod.ts";
 import { Candidate, type CandidateContext } from "./candidate.ts";
-import type { JsonMaskCache } from "./json_constraint.ts";
+import { compiledSchema, JSON_OBJECT_GRAMMAR, type JsonMaskCache, schemaGrammar } from "./json_constraint.ts";
 import { OverloadedError } from "./errors.ts";
 import { assembleCache, decodeStepInput } from "./kv_batch.ts";
 import { KvSlab } from "./kv_slab.ts";
@@ -117,12 +117,20 @@ export class Scheduler {
       tokenText: (tokenId) => this.#tokenText(tokenId),
       streamDecoder: () => this.tokenizer.createStreamDecoder({ skipSpecialTokens: true }),
       scratch: this.#scratch,
-      json: {
+    };
+    const grammar = sampling.responseFormat === "json_object"
+      ? JSON_OBJECT_GRAMMAR
+      : sampling.responseFormat === "json_schema"
+      ? schemaGrammar(compiledSchema(sampling.jsonSchema ?? {}))
+      : undefined;
+    if (grammar) {
+      context.json = {
+        grammar,
         tokens: () => this.#grammarTokens(),
         endTokenIds: this.info.eosTokenIds,
         masks: this.#jsonMasks,
-      },
-    };
+      };
+    }
     const seeded = new Rng(sampling.seed ?? 0);
     const resumed = request.promptIds.slice(request.promptIds.length - (request.resumeTokens ?? 0));
     const job: Job = {

@@ -27,9 +27,12 @@ export interface SamplingParams {
   logitBias?: readonly (readonly [number, number])[];
   /**
    * "json_object": only tokens that continue a compact JSON object, and end-of-sequence only once it is
-   * complete (constrained decoding, json_constraint.ts). Default "text": unconstrained.
+   * complete (constrained decoding, json_constraint.ts); "json_schema": the same for a document that
+   * `jsonSchema` accepts (json_schema.ts says which keywords). Default "text": unconstrained.
    */
-  responseFormat?: "text" | "json_object";
+  responseFormat?: "text" | "json_object" | "json_schema";
+  /** The JSON Schema of `responseFormat: "json_schema"`. */
+  jsonSchema?: unknown;
   /** Most tokens to generate per candidate. */
   maxTokens: number;
   /** Generation stops before any of these strings; the string itself is not returned. */

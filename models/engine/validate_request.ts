@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { compiledSchema } from "./json_constraint.ts";
+import { SchemaError } from "./json_schema.ts";
 import { ContextLengthError, InvalidRequestError, UnknownModelError } from "./errors.ts";
 import type { GenerationRequest, ModelInfo } from "./types.ts";
 
@@ -68,11 +70,24 @@ export function validateRequest(
       finite(bias, -Number.MAX_VALUE, Number.MAX_VALUE, "sampling.logitBias");
     }
   }
-  if (sampling.responseFormat !== undefined && !["text", "json_object"].includes(sampling.responseFormat)) {
+  if (
+    sampling.responseFormat !== undefined &&
+    !["text", "json_object", "json_schema"].includes(sampling.responseFormat)
+  ) {
     throw new InvalidRequestError(
-      `responseFormat must be "text" or "json_object", got ${JSON.stringify(sampling.responseFormat)}`,
+      `responseFormat must be "text", "json_object" or "json_schema", got ${
+        JSON.stringify(sampling.responseFormat)
+      }`,
       "sampling.responseFormat",
     );
+  }
+  if (sampling.responseFormat === "json_schema") {
+    try {
+      compiledSchema(sampling.jsonSchema ?? {});
+    } catch (error) {
+      if (!(error instanceof SchemaError)) throw error;
+      throw new InvalidRequestError(`invalid JSON schema: ${error.message}`, "sampling.jsonSchema");
+    }
   }
   if (sampling.logprobs !== undefined) {
     integer(sampling.logprobs, 0, MAX_LOGPROB_ALTERNATIVES, "sampling.logprobs");
