@@ -7,8 +7,8 @@
  */
 import { z } from "zod";
 import type { GenerationRequest, SamplingParams } from "../models/engine/types.ts";
-import { compiledSchema, SchemaError } from "../models/engine/mod.ts";
 import { AlignmentSpecSchema } from "./alignment_schema.ts";
+import { checkResponseFormat, responseFormatOf, ResponseFormatSchema } from "./response_format.ts";
 import {
   commonSampling,
   LogitBiasSchema,
@@ -43,15 +43,6 @@ export const MessageSchema = z.discriminatedUnion("role", [
 /** A chat message as the request gives it. */
 export type Message = z.output<typeof MessageSchema>;
 
-/** OpenAI's structured outputs: `response_format: {type: "json_schema", json_schema: {name, schema, …}}`. */
-const JsonSchemaFormatSchema = z.object({
-  name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "name must be 1 to 64 letters, digits, _ or -"),
-  description: z.string().nullish(),
-  schema: z.record(z.string(), z.unknown()).nullish(),
-  // Strict or not, the schema is enforced exactly: keywords that cannot be are refused.
-  strict: z.boolean().nullish(),
-});
-
 /** The chat completions request. */
 export const ChatCompletionRequestSchema = z.strictObject({
   messages: z.array(MessageSchema).min(1),
@@ -64,7 +55,7 @@ export const ChatCompletionRequestSchema = z.strictObject({
   metadata: z.record(z.string(), z.string()).nullish(),
   n: z.int().min(1).max(128).nullish(),
   presence_penalty: z.number().min(-2).max(2).nullish(),
-  response_format: z.object({ type: z.string(), json_schema: JsonSchemaFormatSchema.optional() }).nullish(),
+  response_format: ResponseFormatSchema,
   seed: SeedSchema,
   stop: StopSchema,
   store: z.boolean().nullish(),
@@ -81,29 +72,7 @@ export const ChatCompletionRequestSchema = z.strictObject({
   alignment: AlignmentSpecSchema.nullish(),
 }).superRefine((body, ctx) => {
   const issue = (field: string, message: string) => ctx.addIssue({ code: "custom", path: [field], message });
-  const format = body.response_format;
-  if (format != null && !["text", "json_object", "json_schema"].includes(format.type)) {
-    issue(
-      "response_format",
-      `response_format ${format.type} is not supported; use text, json_object or json_schema`,
-    );
-  }
-  if (format?.type === "json_schema") {
-    if (format.json_schema === undefined) {
-      issue("response_format", "json_schema is required when type is json_schema");
-    } else {
-      try {
-        compiledSchema(format.json_schema.schema ?? {});
-      } catch (error) {
-        if (!(error instanceof SchemaError)) throw error;
-        ctx.addIssue({
-          code: "custom",
-          path: ["response_format", "json_schema", "schema"],
-          message: `invalid schema: ${error.message}`,
-        });
-      }
-    }
-  }
+  checkResponseFormat(body.response_format, ctx);
   if (body.tools != null && body.tools.length > 0) issue("tools", "tools are not supported by this model");
   if (body.tool_choice != null && body.tool_choice !== "none") {
     issue("tool_choice", "tools are not supported");
@@ -205,17 +174,6 @@ export function chatSampling(
     logprobs: body.logprobs === true ? body.top_logprobs ?? 0 : undefined,
     ...responseFormatOf(body.response_format),
   });
-}
-
-/** The engine's response format for the request's (validated) one. */
-function responseFormatOf(
-  format: ChatCompletionRequest["response_format"],
-): Pick<SamplingParams, "responseFormat" | "jsonSchema"> {
-  if (format?.type === "json_object") return { responseFormat: "json_object" };
-  if (format?.type === "json_schema") {
-    return { responseFormat: "json_schema", jsonSchema: format.json_schema?.schema ?? {} };
-  }
-  return {};
 }
 
 /** The engine request for the rendered, tokenized conversation. */

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { checkResponseFormat, responseFormatOf, ResponseFormatSchema } from "./response_format.ts";
 import { z } from "zod";
 import type { GenerationRequest, SamplingParams } from "../models/engine/types.ts";
 import { AlignmentSpecSchema } from "./alignment_schema.ts";
@@ -47,6 +48,7 @@ export const CompletionRequestSchema = z.strictObject({
   max_tokens: z.int().min(1).nullish(),
   n: z.int().min(1).max(128).nullish(),
   presence_penalty: z.number().min(-2).max(2).nullish(),
+  response_format: ResponseFormatSchema,
   seed: SeedSchema,
   stop: StopSchema,
   stream: z.boolean().nullish(),
@@ -78,6 +80,7 @@ export const CompletionRequestSchema = z.strictObject({
   if (body.stream_options != null && body.stream !== true) {
     ctx.addIssue({ code: "custom", path: ["stream_options"], message: "only allowed when stream is true" });
   }
+  checkResponseFormat(body.response_format, ctx);
 });
 
 /** A validated completions request. */
@@ -154,6 +157,7 @@ export function completionSampling(
       contextLength,
     ),
     logprobs: body.logprobs ?? undefined,
+    ...responseFormatOf(body.response_format),
   });
 }
 

@@ -44,6 +44,17 @@ Deno.test("completions schema: OpenAI's limits and the features this server refu
     return result.success ? undefined : result.error.issues[0].path.join(".");
   };
   assert.equal(param({ temperature: 2.1 }), "temperature");
+  assert.equal(param({ response_format: { type: "json_object" } }), undefined);
+  assert.equal(param({ response_format: { type: "yaml" } }), "response_format");
+  assert.equal(
+    param({
+      response_format: {
+        type: "json_schema",
+        json_schema: { name: "x", schema: { type: "number", minimum: 0 } },
+      },
+    }),
+    "response_format.json_schema.schema",
+  );
   assert.equal(param({ top_p: 1.5 }), "top_p");
   assert.equal(param({ logprobs: 6 }), "logprobs");
   assert.equal(param({ stop: ["a", "b", "c", "d", "e"] }), "stop");

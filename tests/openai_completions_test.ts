@@ -133,6 +133,36 @@ Deno.test("openai client: /v1/completions", async (t) => {
       }
     });
 
+    await t.step("response_format (vLLM's extra on completions): json_schema and json_object", async () => {
+      const eos = String(gateway.engine.models()[0].eosTokenIds[0]);
+      const schema = { type: "array", items: { enum: ["red", "green"] }, minItems: 1, maxItems: 3 };
+      const body = {
+        model: "default",
+        prompt: "Two colours:",
+        max_tokens: 40,
+        n: 3,
+        seed: 2,
+        logit_bias: { [eos]: 50 },
+        response_format: { type: "json_schema", json_schema: { name: "colours", schema } },
+      };
+      const completion = await client.completions.create(body as OpenAI.CompletionCreateParamsNonStreaming);
+      for (const choice of completion.choices) {
+        assert.equal(choice.finish_reason, "stop", choice.text);
+        const colours = JSON.parse(choice.text);
+        assert.ok(Array.isArray(colours) && colours.length >= 1 && colours.length <= 3, choice.text);
+        assert.ok(colours.every((c: string) => c === "red" || c === "green"), choice.text);
+      }
+      const object = await client.completions.create(
+        { ...body, response_format: { type: "json_object" } } as OpenAI.CompletionCreateParamsNonStreaming,
+      );
+      for (const choice of object.choices) {
+        assert.ok(choice.text.startsWith("{"), choice.text);
+        if (choice.finish_reason === "stop") {
+          assert.equal(typeof JSON.parse(choice.text), "object", choice.text);
+        }
+      }
+    });
+
     await t.step(
       "vLLM's top_k, min_p, ignore_eos (extra_body): top_k 1 and min_p 1 sample greedily; the end can be ignored",
       async () => {
