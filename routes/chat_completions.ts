@@ -33,6 +33,7 @@ import {
 import { collectGeneration, startGenerations } from "./generation.ts";
 import { errorType, streamResponse, throwIfShutDown, tokenUsage } from "./streaming.ts";
 import { GenerationTelemetry } from "./telemetry.ts";
+import { type ToolPlan, toolPlan } from "./tool_calls.ts";
 import { validatedJson } from "./validation.ts";
 import type { ModelInfo } from "../models/engine/types.ts";
 
@@ -41,7 +42,8 @@ export function registerChatCompletions(app: Hono<AppEnv>, deps: RouteDeps): voi
   app.post("/v1/chat/completions", async (c) => {
     const body = await validatedJson(c, ChatCompletionRequestSchema);
     const model = findModel(deps.engine, body.model);
-    const prompt = renderChatPrompt(model, body.messages);
+    const prompt = renderChatPrompt(model, body.messages, body.tools ?? undefined);
+    const tools = toolPlan(body.tools, body.tool_choice);
     const telemetry = new GenerationTelemetry(deps.metrics, {
       operation: "chat",
       model: model.name,
@@ -54,7 +56,7 @@ export function registerChatCompletions(app: Hono<AppEnv>, deps: RouteDeps): voi
     try {
       const promptIds = await deps.engine.tokenize(model.name, prompt);
       if (spec !== undefined) {
-        return await alignedChat(c, deps, { body, model, prompt, promptIds, spec, telemetry, abort });
+        return await alignedChat(c, deps, { body, model, prompt, promptIds, spec, tools, telemetry, abort });
       }
       const request = toGenerationRequest(body, promptIds, model.contextLength, deps.defaults);
       telemetry.requested({ ...request.sampling, n });
@@ -76,6 +78,7 @@ export function registerChatCompletions(app: Hono<AppEnv>, deps: RouteDeps): voi
           withLogprobs,
           includeUsage,
           model.eosTokenIds,
+          tools,
         );
         return streamResponse(c, deps, {
           generations: [generation],
@@ -91,7 +94,7 @@ export function registerChatCompletions(app: Hono<AppEnv>, deps: RouteDeps): voi
       for (const candidate of collected.candidates) {
         throwIfShutDown(candidate.finishReason, deps.shutdownSignal);
       }
-      const response = chatCompletionResponse(meta, collected, withLogprobs, model.eosTokenIds);
+      const response = chatCompletionResponse(meta, collected, withLogprobs, model.eosTokenIds, tools);
       telemetry.finished(tokenUsage(response.usage), response.choices.map((choice) => choice.finish_reason));
       return c.json(response);
     } catch (error) {
@@ -110,6 +113,8 @@ interface AlignedChat {
   prompt: string;
   promptIds: number[];
   spec: AlignmentSpec;
+  /** Forced tool calls, if any (every candidate is constrained to a call; the chosen one is returned as one). */
+  tools: ToolPlan;
   telemetry: GenerationTelemetry;
   abort: RequestAbort;
 }
@@ -153,6 +158,7 @@ async function alignedChat(c: Context<AppEnv>, deps: RouteDeps, request: Aligned
       withLogprobs,
       includeUsage,
       model.eosTokenIds,
+      request.tools,
     );
     return streamResponse(c, deps, {
       generations: [await firstEventReady(run)],
@@ -169,7 +175,13 @@ async function alignedChat(c: Context<AppEnv>, deps: RouteDeps, request: Aligned
   for (const candidate of output.generation.candidates) {
     throwIfShutDown(candidate.finishReason, deps.shutdownSignal);
   }
-  const response = chatCompletionResponse(responseMeta, output.generation, withLogprobs, model.eosTokenIds);
+  const response = chatCompletionResponse(
+    responseMeta,
+    output.generation,
+    withLogprobs,
+    model.eosTokenIds,
+    request.tools,
+  );
   telemetry.finished(tokenUsage(response.usage), response.choices.map((choice) => choice.finish_reason));
   const choices = n === 1
     ? response.choices

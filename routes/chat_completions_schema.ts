@@ -10,6 +10,14 @@ import type { GenerationRequest, SamplingParams } from "../models/engine/types.t
 import { AlignmentSpecSchema } from "./alignment_schema.ts";
 import { checkResponseFormat, responseFormatOf, ResponseFormatSchema } from "./response_format.ts";
 import {
+  checkTools,
+  ToolCallSchema,
+  ToolChoiceSchema,
+  toolPlan,
+  toolSampling,
+  ToolSchema,
+} from "./tool_calls.ts";
+import {
   commonSampling,
   LogitBiasSchema,
   resolveMaxTokens,
@@ -37,8 +45,10 @@ export const MessageSchema = z.discriminatedUnion("role", [
     content: ContentSchema.nullish(),
     name,
     refusal: z.string().nullish(),
+    tool_calls: z.array(ToolCallSchema).nullish(),
   }),
-], { error: "role must be one of developer, system, user, assistant (tools are not supported)" });
+  z.strictObject({ role: z.literal("tool"), content: ContentSchema, tool_call_id: z.string() }),
+], { error: "role must be one of developer, system, user, assistant, tool" });
 
 /** A chat message as the request gives it. */
 export type Message = z.output<typeof MessageSchema>;
@@ -62,8 +72,8 @@ export const ChatCompletionRequestSchema = z.strictObject({
   stream: z.boolean().nullish(),
   stream_options: StreamOptionsSchema.nullish(),
   temperature: z.number().min(0).max(2).nullish(),
-  tool_choice: z.unknown().optional(),
-  tools: z.array(z.unknown()).nullish(),
+  tool_choice: ToolChoiceSchema,
+  tools: z.array(ToolSchema).nullish(),
   top_logprobs: z.int().min(0).max(20).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
   user: z.string().nullish(),
@@ -73,10 +83,7 @@ export const ChatCompletionRequestSchema = z.strictObject({
 }).superRefine((body, ctx) => {
   const issue = (field: string, message: string) => ctx.addIssue({ code: "custom", path: [field], message });
   checkResponseFormat(body.response_format, ctx);
-  if (body.tools != null && body.tools.length > 0) issue("tools", "tools are not supported by this model");
-  if (body.tool_choice != null && body.tool_choice !== "none") {
-    issue("tool_choice", "tools are not supported");
-  }
+  checkTools(body, ctx);
   if (body.top_logprobs != null && body.logprobs !== true) {
     issue("top_logprobs", "top_logprobs requires logprobs to be true");
   }
@@ -105,7 +112,7 @@ const ChatLogprobsSchema = z.object({
   refusal: z.array(ChatTokenLogprobSchema).nullable(),
 });
 
-const FinishReasonSchema = z.enum(["stop", "length"]);
+const FinishReasonSchema = z.enum(["stop", "length", "tool_calls"]);
 
 /** The chat completions response. */
 export const ChatCompletionResponseSchema = z.object({
@@ -116,7 +123,12 @@ export const ChatCompletionResponseSchema = z.object({
   system_fingerprint: z.string(),
   choices: z.array(z.object({
     index: z.int(),
-    message: z.object({ role: z.literal("assistant"), content: z.string(), refusal: z.null() }),
+    message: z.object({
+      role: z.literal("assistant"),
+      content: z.string().nullable(),
+      refusal: z.null(),
+      tool_calls: z.array(ToolCallSchema).optional(),
+    }),
     logprobs: ChatLogprobsSchema.nullable(),
     finish_reason: FinishReasonSchema,
   })),
@@ -125,6 +137,14 @@ export const ChatCompletionResponseSchema = z.object({
 
 /** A chat completions response. */
 export type ChatCompletionResponse = z.output<typeof ChatCompletionResponseSchema>;
+
+/** A streamed piece of a call: the first names it, later ones add to its arguments. */
+const ToolCallDeltaSchema = z.object({
+  index: z.int(),
+  id: z.string().optional(),
+  type: z.literal("function").optional(),
+  function: z.object({ name: z.string().optional(), arguments: z.string() }),
+});
 
 /** One streamed chunk. */
 export const ChatCompletionChunkSchema = z.object({
@@ -135,7 +155,11 @@ export const ChatCompletionChunkSchema = z.object({
   system_fingerprint: z.string(),
   choices: z.array(z.object({
     index: z.int(),
-    delta: z.object({ role: z.literal("assistant").optional(), content: z.string().optional() }),
+    delta: z.object({
+      role: z.literal("assistant").optional(),
+      content: z.string().nullable().optional(),
+      tool_calls: z.array(ToolCallDeltaSchema).optional(),
+    }),
     logprobs: ChatLogprobsSchema.nullable(),
     finish_reason: FinishReasonSchema.nullable(),
   })),
@@ -173,6 +197,7 @@ export function chatSampling(
     ),
     logprobs: body.logprobs === true ? body.top_logprobs ?? 0 : undefined,
     ...responseFormatOf(body.response_format),
+    ...toolSampling(toolPlan(body.tools, body.tool_choice)),
   });
 }
 

@@ -24,13 +24,49 @@ Deno.test("chat schema: roles, text parts and what is refused", () => {
     undefined,
   );
   assert.equal(firstPath({ messages: [] }), "messages");
-  assert.equal(firstPath({ messages: [{ role: "tool", content: "x" }] }), "messages.0.role");
+  assert.equal(firstPath({ messages: [{ role: "function", content: "x" }] }), "messages.0.role");
+  assert.equal(firstPath({ messages: [{ role: "tool", content: "x" }] }), "messages.0.tool_call_id");
+  const call = { id: "call_1", type: "function", function: { name: "f", arguments: "{}" } };
+  assert.equal(
+    firstPath({
+      messages: [{ role: "assistant", content: null, tool_calls: [call] }, {
+        role: "tool",
+        content: "4",
+        tool_call_id: "call_1",
+      }],
+    }),
+    undefined,
+  );
   assert.equal(
     firstPath({ messages: [{ role: "user", content: [{ type: "image_url", image_url: {} }] }] }),
     "messages.0.content",
   );
-  assert.equal(firstPath({ tools: [{ type: "function" }] }), "tools");
+  assert.equal(firstPath({ tools: [{ type: "function" }] }), "tools.0.function");
   assert.equal(firstPath({ tools: [], tool_choice: "none" }), undefined);
+  const tool = (name: string, parameters: unknown = { type: "object" }) => ({
+    type: "function",
+    function: { name, parameters },
+  });
+  const f = { type: "function", function: { name: "f" } };
+  assert.equal(firstPath({ tools: [tool("f")], tool_choice: "required" }), undefined);
+  assert.equal(firstPath({ tools: [tool("f")], tool_choice: f }), undefined);
+  assert.equal(firstPath({ tools: [tool("f")] }), "tool_choice"); // left out: "auto", refused
+  assert.equal(firstPath({ tools: [tool("f")], tool_choice: "none" }), undefined);
+  assert.equal(firstPath({ tools: [tool("f")], tool_choice: "auto" }), "tool_choice");
+  assert.equal(firstPath({ tools: [tool("g")], tool_choice: f }), "tool_choice.function.name");
+  assert.equal(firstPath({ tool_choice: "required" }), "tool_choice");
+  assert.equal(
+    firstPath({ tools: [tool("f"), tool("f")], tool_choice: "required" }),
+    "tools.1.function.name",
+  );
+  assert.equal(
+    firstPath({ tools: [tool("f", { type: "string", pattern: "x" })] }),
+    "tools.0.function.parameters",
+  );
+  assert.equal(
+    firstPath({ tools: [tool("f")], tool_choice: f, response_format: { type: "json_object" } }),
+    "response_format",
+  );
   assert.equal(firstPath({ response_format: { type: "json_object" } }), undefined);
   assert.equal(firstPath({ response_format: { type: "json_schema" } }), "response_format");
   assert.equal(firstPath({ response_format: { type: "xml" } }), "response_format");

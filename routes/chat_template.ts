@@ -9,12 +9,13 @@ import { Template } from "@huggingface/jinja";
 import type { ModelInfo } from "../models/engine/types.ts";
 import { type Message, messageText } from "./chat_completions_schema.ts";
 import { RequestValidationError } from "./errors.ts";
+import type { Tool } from "./tool_calls.ts";
 
 const compiled = new Map<string, Template>();
 
 /**
- * The prompt text for these messages. `developer` messages render as `system` (chat templates
- * predate that role). Throws RequestValidationError when the model has no template or the
+ * The prompt text for these messages (and the tools, as the template's `tools`). `developer` messages
+ * render as `system` (chat templates predate that role). Throws RequestValidationError when the model has no template or the
  * template rejects the conversation (`raise_exception`).
  *
  * @example
@@ -28,7 +29,11 @@ const compiled = new Map<string, Template>();
  * if (text !== "<system>Be brief.<user>Hi<assistant>") throw new Error(text);
  * ```
  */
-export function renderChatPrompt(model: ModelInfo, messages: readonly Message[]): string {
+export function renderChatPrompt(
+  model: ModelInfo,
+  messages: readonly Message[],
+  tools?: readonly Tool[],
+): string {
   if (model.chatTemplate === undefined) {
     throw new RequestValidationError(
       `model "${model.name}" has no chat template; use /v1/completions with a plain prompt`,
@@ -37,19 +42,49 @@ export function renderChatPrompt(model: ModelInfo, messages: readonly Message[])
     );
   }
   const template = templateFor(model.chatTemplate);
-  const conversation = messages.map((m) => ({
-    role: m.role === "developer" ? "system" : m.role,
-    content: messageText(m.content),
-    ...(m.name != null ? { name: m.name } : {}),
-  }));
+  const conversation = messages.map(templateMessage);
   try {
-    return template.render({ ...model.specialTokens, messages: conversation, add_generation_prompt: true });
+    return template.render({
+      ...model.specialTokens,
+      messages: conversation,
+      add_generation_prompt: true,
+      ...(tools && tools.length > 0 ? { tools } : {}),
+    });
   } catch (error) {
     throw new RequestValidationError(
       `the model's chat template rejected the messages: ${(error as Error).message}`,
       "messages",
       "invalid_value",
     );
+  }
+}
+
+/**
+ * A message as chat templates read it (Hugging Face's conventions): `developer` as `system`, text content,
+ * and for tools an assistant's `tool_calls` with their arguments as objects, a tool result's `tool_call_id`.
+ */
+function templateMessage(m: Message): Record<string, unknown> {
+  const message: Record<string, unknown> = {
+    role: m.role === "developer" ? "system" : m.role,
+    content: messageText(m.content),
+  };
+  if ("name" in m && m.name != null) message.name = m.name;
+  if (m.role === "tool") message.tool_call_id = m.tool_call_id;
+  if (m.role === "assistant" && m.tool_calls) {
+    message.tool_calls = m.tool_calls.map((call) => ({
+      id: call.id,
+      type: call.type,
+      function: { name: call.function.name, arguments: parsedOrText(call.function.arguments) },
+    }));
+  }
+  return message;
+}
+
+function parsedOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
   }
 }
 
