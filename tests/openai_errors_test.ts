@@ -116,9 +116,20 @@ Deno.test("openai client: errors", async (t) => {
           () =>
             client.chat.completions.create({
               model: "default",
-              messages: [{ role: "tool", content: "x", tool_call_id: "1" }],
+              messages: [{ role: "function", content: "x", name: "f" }],
             }),
           "messages[0].role",
+          "invalid_value",
+        ],
+        [
+          () =>
+            client.chat.completions.create({
+              model: "default",
+              messages,
+              tools: [{ type: "function", function: { name: "f" } }],
+              tool_choice: "auto",
+            }),
+          "tool_choice",
           "invalid_value",
         ],
         [
