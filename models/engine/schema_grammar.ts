@@ -201,30 +201,30 @@ function consume(schema: CompiledSchema, thread: Thread, byte: number, out: Thre
       switch (top.ph) {
         case "open":
           if (byte === byteOf("{")) put({ ...top, ph: "first" });
-          return;
+          break;
         case "first":
         case "comma": {
           if (top.ph === "first" && byte === byteOf("}") && mayClose(0)) put({ ...top, ph: "end" });
           const alive = nextKeys(top.next);
           if (byte === QUOTE && alive.length > 0) put({ ...top, ph: "key", at: 1, alive });
-          return;
+          break;
         }
         case "key": {
           const alive = top.alive.filter((j) => properties[j].key[top.at] === byte);
           if (alive.length === 1 && top.at + 1 === properties[alive[0]].key.length) {
             put({ ...top, ph: "colon", prop: alive[0], next: alive[0] + 1, at: 0, alive: [] });
           } else if (alive.length > 0) put({ ...top, at: top.at + 1, alive });
-          return;
+          break;
         }
         case "colon":
           if (byte === byteOf(":")) openChild({ ...top, ph: "value" }, properties[top.prop].value);
-          return;
+          break;
         case "after":
           if (byte === byteOf(",") && nextKeys(top.next).length > 0) put({ ...top, ph: "comma" });
           if (byte === byteOf("}") && mayClose(top.next)) put({ ...top, ph: "end" });
-          return;
+          break;
         default:
-          return;
+          break;
       }
       return;
     }
@@ -235,21 +235,21 @@ function consume(schema: CompiledSchema, thread: Thread, byte: number, out: Thre
       switch (top.ph) {
         case "open":
           if (byte === byteOf("{")) put({ ...top, ph: "first" });
-          return;
+          break;
         case "first":
         case "comma":
           if (top.ph === "first" && byte === byteOf("}")) put({ ...top, ph: "end" });
           if (byte === QUOTE) out.push([...base, { ...top, ph: "key" }, key]);
-          return;
+          break;
         case "colon":
           if (byte === byteOf(":")) openChild({ ...top, ph: "value" }, node.values);
-          return;
+          break;
         case "after":
           if (byte === byteOf(",")) put({ ...top, ph: "comma" });
           if (byte === byteOf("}")) put({ ...top, ph: "end" });
-          return;
+          break;
         default:
-          return;
+          break;
       }
       return;
     }
@@ -259,20 +259,20 @@ function consume(schema: CompiledSchema, thread: Thread, byte: number, out: Thre
       switch (top.ph) {
         case "open":
           if (byte === byteOf("[")) put({ ...top, ph: "first" });
-          return;
+          break;
         case "first":
           if (byte === byteOf("]") && node.minItems === 0) put({ ...top, ph: "end" });
           if (node.maxItems > 0) startChild({ ...top, ph: "item" }, node.items);
-          return;
+          break;
         case "next":
           startChild({ ...top, ph: "item" }, node.items);
-          return;
+          break;
         case "after":
           if (byte === byteOf(",") && top.count < node.maxItems) put({ ...top, ph: "next" });
           if (byte === byteOf("]") && top.count >= node.minItems) put({ ...top, ph: "end" });
-          return;
+          break;
         default:
-          return;
+          break;
       }
       return;
     }
