@@ -43,7 +43,7 @@ export function registerChatCompletions(app: Hono<AppEnv>, deps: RouteDeps): voi
     const body = await validatedJson(c, ChatCompletionRequestSchema);
     const model = findModel(deps.engine, body.model);
     const prompt = renderChatPrompt(model, body.messages, body.tools ?? undefined);
-    const tools = toolPlan(body.tools, body.tool_choice);
+    const tools = toolPlan(body.tools, body.tool_choice, body.parallel_tool_calls);
     const telemetry = new GenerationTelemetry(deps.metrics, {
       operation: "chat",
       model: model.name,

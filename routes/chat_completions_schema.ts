@@ -64,6 +64,7 @@ export const ChatCompletionRequestSchema = z.strictObject({
   max_tokens: z.int().min(1).nullish(),
   metadata: z.record(z.string(), z.string()).nullish(),
   n: z.int().min(1).max(128).nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
   presence_penalty: z.number().min(-2).max(2).nullish(),
   response_format: ResponseFormatSchema,
   seed: SeedSchema,
@@ -197,7 +198,7 @@ export function chatSampling(
     ),
     logprobs: body.logprobs === true ? body.top_logprobs ?? 0 : undefined,
     ...responseFormatOf(body.response_format),
-    ...toolSampling(toolPlan(body.tools, body.tool_choice)),
+    ...toolSampling(toolPlan(body.tools, body.tool_choice, body.parallel_tool_calls)),
   });
 }
 

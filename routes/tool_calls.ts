@@ -5,7 +5,8 @@
  * - `tool_choice: {"type": "function", "function": {"name"}}`: the answer is that function's arguments, a
  *   JSON object its `parameters` schema accepts; the message carries one tool call.
  * - `tool_choice: "required"`: the answer is a JSON list of one or more `{"name", "parameters"}` calls of
- *   the given tools; the message carries them all and the finish reason is `tool_calls`.
+ *   the given tools (one with `parallel_tool_calls: false`); the message carries them all and the finish
+ *   reason is `tool_calls`.
  * - `tool_choice: "none"`: the tools are shown to the chat template and not called.
  * - `"auto"` (the default when tools are given) needs the model to decide by itself whether to call one,
  *   which takes a model trained for it and a parser for its format: refused with a 400 that says what to
@@ -63,6 +64,7 @@ const parametersOf = (tool: Tool): unknown =>
 export function toolPlan(
   tools: readonly Tool[] | null | undefined,
   choice: z.output<typeof ToolChoiceSchema>,
+  parallel: boolean | null | undefined = true,
 ): ToolPlan {
   if (!tools || tools.length === 0 || choice === "none" || choice == null || choice === "auto") {
     return { kind: "none" };
@@ -73,6 +75,8 @@ export function toolPlan(
       schema: {
         type: "array",
         minItems: 1,
+        // parallel_tool_calls: false allows one call per answer.
+        ...(parallel === false ? { maxItems: 1 } : {}),
         items: {
           anyOf: tools.map((tool) => ({
             type: "object",

@@ -71,6 +71,8 @@ Deno.test("openai client: tools", async (t) => {
         tools: [weather, time],
         tool_choice: "required",
       });
+      // Several calls in one answer happen (this seed: 1, 1 and 3), the contrast for parallel_tool_calls below.
+      assert.ok(completion.choices.some((choice) => choice.message.tool_calls!.length > 1));
       for (const choice of completion.choices) {
         assert.equal(choice.finish_reason, "tool_calls");
         assert.ok(choice.message.tool_calls!.length >= 1);
@@ -82,6 +84,17 @@ Deno.test("openai client: tools", async (t) => {
           }
         }
       }
+    });
+
+    await t.step("parallel_tool_calls false: exactly one call", async () => {
+      const completion = await client.chat.completions.create({
+        ...base,
+        n: 4,
+        tools: [weather, time],
+        tool_choice: "required",
+        parallel_tool_calls: false,
+      });
+      for (const choice of completion.choices) assert.equal(choice.message.tool_calls!.length, 1);
     });
 
     await t.step("streamed: the SDK's helper assembles the calls the whole response has", async () => {
