@@ -24,6 +24,10 @@ import { describeError, MethodNotAllowedError, PayloadTooLargeError, RouteNotFou
 import { GatewayMetrics } from "./metrics.ts";
 import { registerModels } from "./models.ts";
 import { registerOps } from "./ops.ts";
+import { registerTokenize } from "./tokenize.ts";
+
+/** vLLM's tokenizer endpoints, outside /v1 as in vLLM, behind the same keys. */
+const TOKENIZER_PATHS = ["/tokenize", "/detokenize"];
 
 /** What the app is built from. */
 export interface AppOptions {
@@ -104,6 +108,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       ),
   }));
   app.use("/v1/*", bearerKeys(options.apiKeys));
+  for (const path of TOKENIZER_PATHS) app.use(path, bearerKeys(options.apiKeys));
   const limitBody = bodyLimit({
     maxSize: maxRequestBytes,
     onError: () => {
@@ -111,6 +116,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     },
   });
   app.use("/v1/*", limitBody);
+  for (const path of TOKENIZER_PATHS) app.use(path, limitBody);
   app.use("/admin/*", limitBody);
 
   registerOps(app, deps, metrics);
@@ -118,6 +124,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   registerModels(app, deps);
   registerCompletions(app, deps);
   registerChatCompletions(app, deps);
+  registerTokenize(app, deps);
 
   app.notFound((c) =>
     errorResponse(c, new RouteNotFoundError(`Unknown request URL: ${c.req.method} ${c.req.path}.`), log)

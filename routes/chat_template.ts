@@ -33,6 +33,7 @@ export function renderChatPrompt(
   model: ModelInfo,
   messages: readonly Message[],
   tools?: readonly Tool[],
+  addGenerationPrompt = true,
 ): string {
   if (model.chatTemplate === undefined) {
     throw new RequestValidationError(
@@ -47,7 +48,7 @@ export function renderChatPrompt(
     return template.render({
       ...model.specialTokens,
       messages: conversation,
-      add_generation_prompt: true,
+      add_generation_prompt: addGenerationPrompt,
       ...(tools && tools.length > 0 ? { tools } : {}),
     });
   } catch (error) {

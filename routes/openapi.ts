@@ -5,6 +5,12 @@
  *
  * @module
  */
+import {
+  DetokenizeRequestSchema,
+  DetokenizeResponseSchema,
+  TokenizeRequestSchema,
+  TokenizeResponseSchema,
+} from "./tokenize.ts";
 import { z } from "zod";
 import {
   ChatCompletionChunkSchema,
@@ -58,6 +64,21 @@ function generationPath(summary: string, request: string, response: string, chun
           },
         },
         ...errorResponses(400, 401, 404, 413, 415, 429, 500, 503),
+      },
+    },
+  };
+}
+
+/** A JSON-in, JSON-out POST behind the API keys. */
+function jsonPath(summary: string, request: string, response: string) {
+  return {
+    post: {
+      summary,
+      security: [{ bearerAuth: [] }],
+      requestBody: { required: true, content: { "application/json": { schema: ref(request) } } },
+      responses: {
+        "200": { description: summary, content: { "application/json": { schema: ref(response) } } },
+        ...errorResponses(400, 401, 404, 413, 415, 500),
       },
     },
   };
@@ -124,6 +145,16 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
+      "/tokenize": jsonPath(
+        "vLLM's tokenizer: a prompt's ids (or a conversation's, rendered with the chat template)",
+        "TokenizeRequest",
+        "TokenizeResponse",
+      ),
+      "/detokenize": jsonPath(
+        "vLLM's tokenizer: the text of token ids",
+        "DetokenizeRequest",
+        "DetokenizeResponse",
+      ),
       "/healthz": plain("Liveness: the process serves HTTP", "application/json"),
       "/readyz": plain("Readiness: models loaded and not shutting down (503 otherwise)", "application/json"),
       "/metrics": plain("Prometheus text exposition"),
@@ -140,6 +171,10 @@ export function openApiDocument(): Record<string, unknown> {
         Model: jsonSchema(ModelObjectSchema, "output"),
         ModelList: jsonSchema(ModelListSchema, "output"),
         Error: jsonSchema(ErrorResponseSchema, "output"),
+        TokenizeRequest: jsonSchema(TokenizeRequestSchema, "input"),
+        TokenizeResponse: jsonSchema(TokenizeResponseSchema, "output"),
+        DetokenizeRequest: jsonSchema(DetokenizeRequestSchema, "input"),
+        DetokenizeResponse: jsonSchema(DetokenizeResponseSchema, "output"),
       },
     },
   };
