@@ -42,7 +42,11 @@ export function registerChatCompletions(app: Hono<AppEnv>, deps: RouteDeps): voi
   app.post("/v1/chat/completions", async (c) => {
     const body = await validatedJson(c, ChatCompletionRequestSchema);
     const model = findModel(deps.engine, body.model);
-    const prompt = renderChatPrompt(model, body.messages, body.tools ?? undefined);
+    const prompt = renderChatPrompt(model, body.messages, {
+      tools: body.tools ?? undefined,
+      addGenerationPrompt: body.add_generation_prompt ?? undefined,
+      continueFinalMessage: body.continue_final_message ?? false,
+    });
     const tools = toolPlan(body.tools, body.tool_choice, body.parallel_tool_calls);
     const telemetry = new GenerationTelemetry(deps.metrics, {
       operation: "chat",

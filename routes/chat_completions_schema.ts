@@ -53,6 +53,31 @@ export const MessageSchema = z.discriminatedUnion("role", [
 /** A chat message as the request gives it. */
 export type Message = z.output<typeof MessageSchema>;
 
+/** vLLM's chat rendering fields: `add_generation_prompt` and `continue_final_message`. */
+export const ChatRenderingFields = {
+  add_generation_prompt: z.boolean().nullish(),
+  continue_final_message: z.boolean().nullish(),
+};
+
+/** Continuing the final message needs an assistant message last, and no new turn opened after it. */
+export function checkChatRendering(
+  body: {
+    messages: readonly Message[];
+    add_generation_prompt?: boolean | null;
+    continue_final_message?: boolean | null;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  if (body.continue_final_message !== true) return;
+  const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+  if (body.messages.at(-1)?.role !== "assistant") {
+    issue("continue_final_message", "continue_final_message needs an assistant message last");
+  }
+  if (body.add_generation_prompt === true) {
+    issue("add_generation_prompt", "add_generation_prompt opens a new turn: not with continue_final_message");
+  }
+}
+
 /** The chat completions request. */
 export const ChatCompletionRequestSchema = z.strictObject({
   messages: z.array(MessageSchema).min(1),
@@ -79,9 +104,11 @@ export const ChatCompletionRequestSchema = z.strictObject({
   top_p: z.number().min(0).max(1).nullish(),
   user: z.string().nullish(),
   ...VllmSamplingFields,
+  ...ChatRenderingFields,
   /** Our extension: the per-request alignment spec (alignment_schema.ts). */
   alignment: AlignmentSpecSchema.nullish(),
 }).superRefine((body, ctx) => {
+  checkChatRendering(body, ctx);
   const issue = (field: string, message: string) => ctx.addIssue({ code: "custom", path: [field], message });
   checkResponseFormat(body.response_format, ctx);
   checkTools(body, ctx);

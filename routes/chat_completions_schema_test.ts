@@ -77,6 +77,13 @@ Deno.test("chat schema: roles, text parts and what is refused", () => {
   assert.equal(firstPath(jsonSchema({ type: "string", pattern: "x" })), "response_format.json_schema.schema");
   assert.equal(firstPath(jsonSchema({}, "not a name")), "response_format.json_schema.name");
   assert.equal(firstPath({ response_format: { type: "text" } }), undefined);
+  const continued = [{ role: "user", content: "Hi" }, { role: "assistant", content: "Hello" }];
+  assert.equal(firstPath({ messages: continued, continue_final_message: true }), undefined);
+  assert.equal(firstPath({ continue_final_message: true }), "continue_final_message");
+  assert.equal(
+    firstPath({ messages: continued, continue_final_message: true, add_generation_prompt: true }),
+    "add_generation_prompt",
+  );
   assert.equal(firstPath({ top_logprobs: 2 }), "top_logprobs");
   assert.equal(firstPath({ top_logprobs: 21, logprobs: true }), "top_logprobs");
   assert.equal(firstPath({ logit_bias: { "3": 1 } }), undefined);

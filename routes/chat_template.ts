@@ -32,9 +32,10 @@ const compiled = new Map<string, Template>();
 export function renderChatPrompt(
   model: ModelInfo,
   messages: readonly Message[],
-  tools?: readonly Tool[],
-  addGenerationPrompt = true,
+  options: ChatRenderOptions = {},
 ): string {
+  const { tools, continueFinalMessage = false } = options;
+  const addGenerationPrompt = options.addGenerationPrompt ?? !continueFinalMessage;
   if (model.chatTemplate === undefined) {
     throw new RequestValidationError(
       `model "${model.name}" has no chat template; use /v1/completions with a plain prompt`,
@@ -44,8 +45,9 @@ export function renderChatPrompt(
   }
   const template = templateFor(model.chatTemplate);
   const conversation = messages.map(templateMessage);
+  let rendered: string;
   try {
-    return template.render({
+    rendered = template.render({
       ...model.specialTokens,
       messages: conversation,
       add_generation_prompt: addGenerationPrompt,
@@ -58,6 +60,35 @@ export function renderChatPrompt(
       "invalid_value",
     );
   }
+  return continueFinalMessage
+    ? endAtFinalMessage(rendered, conversation.at(-1)!.content as string)
+    : rendered;
+}
+
+/** How {@linkcode renderChatPrompt} renders. */
+export interface ChatRenderOptions {
+  /** Passed to the template as `tools`. */
+  tools?: readonly Tool[];
+  /** End with the template's opening of an assistant turn (default: true, false when continuing). */
+  addGenerationPrompt?: boolean;
+  /**
+   * vLLM's continue_final_message: the prompt ends right after the final (assistant) message's text, so
+   * the answer continues it rather than starting a new turn.
+   */
+  continueFinalMessage?: boolean;
+}
+
+/** The rendering cut right after the final message's text (what the template closes it with goes). */
+function endAtFinalMessage(rendered: string, finalText: string): string {
+  const at = finalText === "" ? -1 : rendered.lastIndexOf(finalText);
+  if (at < 0) {
+    throw new RequestValidationError(
+      "continue_final_message needs the final message's text, and the chat template must show it as it is",
+      "messages",
+      "invalid_value",
+    );
+  }
+  return rendered.slice(0, at + finalText.length);
 }
 
 /**

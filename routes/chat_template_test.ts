@@ -43,3 +43,28 @@ Deno.test("chat template: a missing template or raise_exception is a 400-type er
       error.param === "messages" && /first message must be from the user/.test(error.message),
   );
 });
+
+Deno.test("chat template: add_generation_prompt off, and continue_final_message ends at the final text", () => {
+  const messages = [
+    { role: "user" as const, content: "Hi" },
+    { role: "assistant" as const, content: "Hello, I" },
+  ];
+  assert.equal(
+    renderChatPrompt(model(TEMPLATE), messages, { addGenerationPrompt: false }),
+    "<|user|>\nHi\n<|assistant|>\nHello, I<|endoftext|>",
+  );
+  // Continued: the template's end of turn is cut, and no new turn opens.
+  assert.equal(
+    renderChatPrompt(model(TEMPLATE), messages, { continueFinalMessage: true }),
+    "<|user|>\nHi\n<|assistant|>\nHello, I",
+  );
+  // The final text must be there to cut after (an empty one cannot be found).
+  assert.throws(
+    () =>
+      renderChatPrompt(model(TEMPLATE), [messages[0], { role: "assistant", content: "" }], {
+        continueFinalMessage: true,
+      }),
+    (error: RequestValidationError) =>
+      error.param === "messages" && /continue_final_message/.test(error.message),
+  );
+});

@@ -9,7 +9,7 @@
 import type { Hono } from "hono";
 import { z } from "zod";
 import { InvalidRequestError } from "../models/engine/mod.ts";
-import { MessageSchema } from "./chat_completions_schema.ts";
+import { ChatRenderingFields, checkChatRendering, MessageSchema } from "./chat_completions_schema.ts";
 import { renderChatPrompt } from "./chat_template.ts";
 import { type AppEnv, findModel, type RouteDeps } from "./deps.ts";
 import { RequestValidationError } from "./errors.ts";
@@ -28,9 +28,9 @@ export const TokenizeRequestSchema = z.union([
   z.strictObject({
     ...common,
     messages: z.array(MessageSchema).min(1),
-    add_generation_prompt: z.boolean().nullish(),
+    ...ChatRenderingFields,
     tools: z.array(ToolSchema).nullish(),
-  }),
+  }).superRefine(checkChatRendering),
 ], { error: "give either prompt (a string) or messages" });
 
 export const DetokenizeRequestSchema = z.strictObject({
@@ -52,9 +52,11 @@ export function registerTokenize(app: Hono<AppEnv>, deps: RouteDeps): void {
   app.post("/tokenize", async (c) => {
     const body = await validatedJson(c, TokenizeRequestSchema);
     const model = findModel(deps.engine, body.model);
-    const text = "prompt" in body
-      ? body.prompt
-      : renderChatPrompt(model, body.messages, body.tools ?? undefined, body.add_generation_prompt ?? true);
+    const text = "prompt" in body ? body.prompt : renderChatPrompt(model, body.messages, {
+      tools: body.tools ?? undefined,
+      addGenerationPrompt: body.add_generation_prompt ?? undefined,
+      continueFinalMessage: body.continue_final_message ?? false,
+    });
     const tokens = await deps.engine.tokenize(model.name, text);
     const tokenStrs = body.return_token_strs === true
       ? { token_strs: await Promise.all(tokens.map((id) => deps.engine.detokenize(model.name, [id]))) }

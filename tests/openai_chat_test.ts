@@ -204,6 +204,38 @@ Deno.test("openai client: /v1/chat/completions and /v1/models", async (t) => {
       },
     );
 
+    await t.step(
+      "vLLM's continue_final_message: the answer continues the last assistant message",
+      async () => {
+        const start: OpenAI.ChatCompletionMessageParam[] = [...messages, {
+          role: "assistant",
+          content: "First, put",
+        }];
+        const continued = await client.chat.completions.create({
+          model: "default",
+          messages: start,
+          max_tokens: 6,
+          temperature: 0,
+          continue_final_message: true,
+        } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+        // The reference: the template's rendering without its end of turn, as a plain completion's prompt.
+        const full = new Template(model.chatTemplate!).render({
+          messages: start,
+          add_generation_prompt: false,
+          ...model.specialTokens,
+        });
+        const prompt = full.slice(0, full.lastIndexOf("First, put") + "First, put".length);
+        const plain = await client.completions.create({
+          model: "default",
+          prompt,
+          max_tokens: 6,
+          temperature: 0,
+        });
+        assert.equal(continued.choices[0].message.content, plain.choices[0].text);
+        assert.equal(continued.usage!.prompt_tokens, plain.usage!.prompt_tokens);
+      },
+    );
+
     await t.step("stop sequences", async () => {
       const free = await client.chat.completions.create({
         model: "default",
