@@ -34,7 +34,10 @@
  *    the within-group correlation of the rollouts' log π/π_ref with their advantages) for IAMA and GRPO
  *    at β = 0.3 with M = 16, 32 steps (.cache/iama/fidlog_*, about 7 min of training on 2 cores).
  *
- *     deno run --allow-all bench/iama_first_order.ts [--groups32] [--training-fidelity]
+ * 6. with `--two-tasks`: points 1–3 for the fourth design (bench:iama-fronts --two-tasks): r̃ is the first
+ *    variation of the two tasks (w = 0 and w = 1), the bases and the measured ratios are that design's.
+ *
+ *     deno run --allow-all bench/iama_first_order.ts [--groups32] [--training-fidelity] [--two-tasks]
  *
  * @module
  */
@@ -47,7 +50,7 @@ import { pooledCorrelation } from "../trainer/grpo/direction.ts";
 import type { RolloutGroup } from "../trainer/grpo/rollouts.ts";
 import { firstVariationBestOfN } from "../trainer/iama/best_of_n.ts";
 import { poolsOf, type RewardEvaluation, rewardScores, sampleGroups } from "./iama_eval.ts";
-import { meanWeightedValue, plainValue } from "./iama_ladder.ts";
+import { meanWeightedValue, plainValue, twoTaskValue } from "./iama_ladder.ts";
 import { snapshotFolder, trainInPairs } from "./iama_runs.ts";
 import {
   BON,
@@ -65,15 +68,30 @@ import {
   SHARED_TRAINING,
   spread,
   trainingRewardModels,
+  TWO_TASKS,
 } from "./iama_setup.ts";
 
+const { flags } = iamaArgs(Deno.args, ["groups32", "training-fidelity", "two-tasks"]);
+/** The fourth design (`--two-tasks`): its task weightings, run names, results and objective. */
+const DESIGN = flags["two-tasks"]
+  ? {
+    weights: TWO_TASKS.weights,
+    prefix: "twotask",
+    results: "docs/iama_fronts_two_tasks.json",
+    value: twoTaskValue,
+  }
+  : {
+    weights: HELPFULNESS_WEIGHTS,
+    prefix: "objfront",
+    results: "docs/iama_fronts_objective.json",
+    value: meanWeightedValue,
+  };
 const SAMPLES = 16;
-const TASKS_PER_GROUP = rewardTasks("iama").tasksPerGroup ?? 1;
+const TASKS_PER_GROUP = flags["two-tasks"] ? TWO_TASKS.perGroup : rewardTasks("iama").tasksPerGroup ?? 1;
 const STEPS = 64;
 const BASES = ["iama", "grpo"].flatMap((method) =>
-  [0.6, 0.3, 0.15].map((beta) => ({ name: `objfront_${method}_beta${beta}`, method, beta }))
+  [0.6, 0.3, 0.15].map((beta) => ({ name: `${DESIGN.prefix}_${method}_beta${beta}`, method, beta }))
 );
-const { flags } = iamaArgs(Deno.args, ["groups32", "training-fidelity"]);
 const sizes = evaluationSizes(false);
 const prompts = iamaPrompts(sizes);
 const rewardModels = await calibratedRewardModels(prompts, sizes.calibrationPrompts);
@@ -149,7 +167,7 @@ const samples = (texts: readonly string[], seed: number) =>
  */
 function directionsOf(
   scores: { helpful: Float64Array[]; harmless: Float64Array[] },
-  weightsOf: (prompt: number) => readonly number[] = () => HELPFULNESS_WEIGHTS,
+  weightsOf: (prompt: number) => readonly number[] = () => DESIGN.weights,
 ): { iama: number[][]; grpo: number[][] } {
   const { helpful, harmless } = scores;
   const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -187,7 +205,7 @@ function taskDrawFidelity(scores: { helpful: Float64Array[]; harmless: Float64Ar
     const drawn = scores.helpful.map(() =>
       Array.from(
         { length: TASKS_PER_GROUP },
-        () => HELPFULNESS_WEIGHTS[rng.nextInt(HELPFULNESS_WEIGHTS.length)],
+        () => DESIGN.weights[rng.nextInt(DESIGN.weights.length)],
       )
     );
     const one = directionsOf(scores, (p) => drawn[p]);
@@ -242,7 +260,7 @@ try {
 
   // Measured: each IAMA front point against GRPO's front (default model at KL 0) interpolated in KL.
   const results: { rewards: Record<string, RewardEvaluation & { kl: KlEstimate }> } = JSON.parse(
-    await Deno.readTextFile("docs/iama_fronts_objective.json"),
+    await Deno.readTextFile(DESIGN.results),
   );
   type Value = (r: RewardEvaluation) => number;
   const front = (method: string) =>
@@ -266,7 +284,7 @@ try {
       return other === undefined ? "–" : ((value(point.r) - value(base)) / (other - value(base))).toFixed(2);
     };
     console.log(
-      `| ${point.name} | ${point.kl.toFixed(3)} | ${ratio(meanWeightedValue)} | ${ratio(plainValue)} |`,
+      `| ${point.name} | ${point.kl.toFixed(3)} | ${ratio(DESIGN.value)} | ${ratio(plainValue)} |`,
     );
   }
 

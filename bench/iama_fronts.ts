@@ -42,6 +42,14 @@
  * not decisively; at w = ½ GRPO ahead (first order 0.87 before fidelity), so no dominance at every
  * weighting; plain value GRPO ahead (first order 0.68).
  *
+ * First evaluation (three β per method): on the two-task objective IAMA's three points lie 0.041–0.047 z
+ * above GRPO's front interpolated linearly in KL, but GRPO's points sat at other KLs (0.33, 0.68 and 1.41
+ * nats against IAMA's 0.25, 0.45 and 0.73), so every bracketing verdict was "between". GRPO's front is
+ * therefore traced more finely (β = 0.8, 0.45 and 0.27 added, chosen by GRPO's KL ≈ 0.2/β to land near
+ * IAMA's KLs). Expected, written before those runs: on the two-task value IAMA ahead of GRPO at matched
+ * KL by about that margin, "IAMA ahead" for at least two of its three points; no "GRPO ahead" verdict on
+ * the BoN_4 value at any weighting; plain value GRPO ahead at the largest KL.
+ *
  *     deno run --allow-all bench/iama_fronts.ts                # full (about an hour on 2 cores)
  *     deno run --allow-all bench/iama_fronts.ts --train-only   # train (or find) the weights, then stop
  *     deno run --allow-all bench/iama_fronts.ts --quick        # smoke test, writes under /tmp only
@@ -105,6 +113,9 @@ const DESIGN = flags["two-tasks"]
     metrics: [...twoTaskMetrics(HELPFULNESS_WEIGHTS), "bonGain"],
     chartValue: { value: twoTaskValue, label: "BoN_4 = mean of the w = 0 and w = 1 values" },
     ...OBJECTIVE_SCALE,
+    // GRPO's front traced more finely, with points near IAMA's KLs (0.25, 0.45 and 0.73 nats at β = 0.6,
+    // 0.3 and 0.15), added after the first evaluation: matched comparisons rather than brackets far apart.
+    grpoBetas: quick ? undefined : [0.15, 0.27, 0.3, 0.45, 0.6, 0.8],
   }
   : flags.objective
   ? {
@@ -114,11 +125,13 @@ const DESIGN = flags["two-tasks"]
     metrics: LADDER_METRICS,
     chartValue: undefined,
     ...OBJECTIVE_SCALE,
+    grpoBetas: undefined,
   }
   : {
     tasks: undefined,
     metrics: LADDER_METRICS,
     chartValue: undefined,
+    grpoBetas: undefined,
     runPrefix: "front",
     outName: "iama_fronts",
     advantage: { scaleByStd: true },
@@ -150,23 +163,29 @@ progress("reward models calibrated under the default model");
 
 // ---- training: (IAMA, GRPO) side by side at each β ---------------------------------------------------
 const runName = (method: Method, beta: number) => `${DESIGN.runPrefix}_${method}_beta${beta}`;
-const plans: RunPlan[] = SIZES.betas.flatMap((beta) =>
-  METHODS.map((method) => ({
-    name: runName(method, beta),
-    snapshots: SIZES.snapshots,
-    config: {
-      ...SHARED_TRAINING,
-      promptsPerStep: SIZES.promptsPerStep,
-      groupSize: SIZES.groupSize,
-      advantage: DESIGN.advantage,
-      kl: { kind: "fixed" as const, beta },
-      tasks: rewardTasks(method, DESIGN.tasks),
-    },
-    criteria: trainingRewardModels,
-    calibrator: rewardModels.calibrator,
-    prompts: prompts.balancedTraining,
-  }))
-);
+/** Each method's β values: the design's, or for GRPO the finer list when the design has one. */
+const betasOf = (method: Method): readonly number[] =>
+  method === "grpo" && DESIGN.grpoBetas ? DESIGN.grpoBetas : SIZES.betas;
+const plan = (method: Method, beta: number): RunPlan => ({
+  name: runName(method, beta),
+  snapshots: SIZES.snapshots,
+  config: {
+    ...SHARED_TRAINING,
+    promptsPerStep: SIZES.promptsPerStep,
+    groupSize: SIZES.groupSize,
+    advantage: DESIGN.advantage,
+    kl: { kind: "fixed" as const, beta },
+    tasks: rewardTasks(method, DESIGN.tasks),
+  },
+  criteria: trainingRewardModels,
+  calibrator: rewardModels.calibrator,
+  prompts: prompts.balancedTraining,
+});
+// (IAMA, GRPO) side by side at each β, then GRPO's extra points two at a time.
+const plans: RunPlan[] = [
+  ...SIZES.betas.flatMap((beta) => METHODS.map((method) => plan(method, beta))),
+  ...betasOf("grpo").filter((beta) => !SIZES.betas.includes(beta)).map((beta) => plan("grpo", beta)),
+];
 const outcomes = await trainInPairs(plans, DEFAULT_MODEL, WORK_ROOT, progress);
 progress("training done");
 if (trainOnly) {
@@ -190,7 +209,7 @@ await rewardModels.release();
 const lastSteps = SIZES.snapshots.at(-1)!;
 /** A method's front: its model after the last step at each β (sorted by KL inside compareLadders' use). */
 const frontOf = (method: Method) =>
-  SIZES.betas.map((beta) => `${runName(method, beta)}@${lastSteps}`)
+  betasOf(method).map((beta) => `${runName(method, beta)}@${lastSteps}`)
     .map((base) => rungOf(base, results[base]))
     .sort((a, b) => a.kl - b.kl);
 const bottom = rungOf("default", results.default);
@@ -217,7 +236,9 @@ await writeFrontCharts(OUT_DIR, DESIGN.outName, {
   results,
   betas: SIZES.betas,
   snapshots: SIZES.snapshots,
-  runs: Object.fromEntries(METHODS.map((m) => [LABELS[m], SIZES.betas.map((beta) => runName(m, beta))])),
+  runs: Object.fromEntries(
+    METHODS.map((m) => [LABELS[m], betasOf(m).map((beta) => ({ name: runName(m, beta), beta }))]),
+  ),
   outcomes,
   bestOfN: DESIGN.chartValue,
 });

@@ -23,8 +23,8 @@ export interface FrontChartInputs {
   results: Record<string, RewardEvaluation & { kl: KlEstimate }>;
   betas: readonly number[];
   snapshots: readonly number[];
-  /** Per method label ("IAMA", "GRPO"): its run names, one per β in `betas` order. */
-  runs: Record<string, readonly string[]>;
+  /** Per method label ("IAMA", "GRPO"): its runs and their β, in increasing β. */
+  runs: Record<string, readonly { name: string; beta: number }[]>;
   outcomes: Record<string, RunOutcome>;
   /** The BoN_4 value drawn and its axis label (default: the mean over the weightings). */
   bestOfN?: { value: (r: RewardEvaluation) => number; label: string };
@@ -48,10 +48,10 @@ export async function writeFrontCharts(dir: string, name: string, inputs: FrontC
     ) {
       const front = [
         point("default", value),
-        ...runs.map((run) => point(`${run}@${last}`, value)),
+        ...runs.map((run) => point(`${run.name}@${last}`, value)),
       ].sort((a, b) => a[0] - b[0]);
       series.push({ name: `${method} ${kind} front`, color: colours[method], points: front });
-      for (const run of runs) {
+      for (const { name: run } of runs) {
         series.push({
           name: "",
           color: colours[method],
@@ -72,14 +72,14 @@ export async function writeFrontCharts(dir: string, name: string, inputs: FrontC
   for (const [method, runs] of Object.entries(inputs.runs)) {
     runs.forEach((run, i) => {
       training.push({
-        name: `${method} beta ${inputs.betas[i]}`,
+        name: `${method} beta ${run.beta}`,
         // Darker for larger β within each method's colour.
         color: shade(
           LIGHT[method],
           DARK[method],
-          inputs.betas.length === 1 ? 1 : i / (inputs.betas.length - 1),
+          runs.length === 1 ? 1 : i / (runs.length - 1),
         ),
-        points: inputs.outcomes[run].log.map((log) => [log.step, log.kl * 1000]),
+        points: inputs.outcomes[run.name].log.map((log) => [log.step, log.kl * 1000]),
       });
     });
   }
