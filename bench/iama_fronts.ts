@@ -63,6 +63,7 @@ import { createEngine } from "../models/engine/mod.ts";
 import { writeFileAtomic } from "../models/io/atomic_write.ts";
 import {
   compareLadders,
+  interpolatedComparison,
   LADDER_METRICS,
   METRIC_DIRECTIONS,
   rungOf,
@@ -88,7 +89,7 @@ import {
   TWO_TASKS,
 } from "./iama_setup.ts";
 import { writeFrontCharts } from "./iama_fronts_chart.ts";
-import { renderComparisons, renderRewardTable } from "./iama_tables.ts";
+import { renderComparisons, renderInterpolated, renderRewardTable } from "./iama_tables.ts";
 
 const { quick, trainOnly, flags } = iamaArgs(Deno.args, ["objective", "two-tasks"]);
 
@@ -220,6 +221,11 @@ const comparisons = ([["iama", "grpo"], ["grpo", "iama"]] as const).map(([subjec
   rungs: compareLadders(frontOf(subject), frontOf(other), bottom, DESIGN.metrics, METRIC_DIRECTIONS),
 }));
 
+// Matched KL by interpolation: each IAMA point against GRPO's front (meant for fronts traced finely).
+const interpolated = frontOf("iama").flatMap((point) =>
+  interpolatedComparison(point, frontOf("grpo"), bottom, DESIGN.metrics) ?? []
+);
+
 await Deno.mkdir(OUT_DIR, { recursive: true });
 await writeFileAtomic(
   join(OUT_DIR, `${DESIGN.outName}.json`),
@@ -228,6 +234,7 @@ await writeFileAtomic(
       settings: resultSettings({ quick, sizes: SIZES, calibration: rewardModels.set, plans, outcomes }),
       rewards: results,
       fronts: Object.fromEntries(comparisons.map((c) => [c.key, c.rungs])),
+      interpolated,
       training: trainingRecord(outcomes).steps,
     },
   ),
@@ -244,4 +251,5 @@ await writeFrontCharts(OUT_DIR, DESIGN.outName, {
 });
 console.log("\n" + renderRewardTable(results, bases.map((b) => b.name), HELPFULNESS_WEIGHTS));
 console.log("\n" + renderComparisons(comparisons, DESIGN.metrics) + "\n");
+console.log(renderInterpolated(LABELS.iama, LABELS.grpo, interpolated, DESIGN.metrics) + "\n");
 progress(`wrote ${OUT_DIR}/${DESIGN.outName}.json and ${OUT_DIR}/${DESIGN.outName}*.png`);

@@ -189,6 +189,59 @@ export function compareLadders(
   });
 }
 
+/** A subject rung against the other ladder's value at the same KL, interpolated per prompt. */
+export interface InterpolatedComparison {
+  base: string;
+  kl: number;
+  below: { base: string; kl: number };
+  above: { base: string; kl: number };
+  /** Where the subject's KL lies between the brackets (0 at `below`, 1 at `above`). */
+  t: number;
+  metrics: Record<string, { value: number; gap: Gap; verdict: "ahead" | "level" | "behind" }>;
+}
+
+/**
+ * Matched KL by interpolation, the complement of the bracketing verdicts: the other ladder's per-prompt
+ * values are interpolated linearly in KL between the rungs just below and just above the subject's KL, and
+ * the subject is "ahead" or "behind" when the paired gap exceeds {@linkcode DECISIVE_ERRORS} standard errors
+ * (else "level"). It assumes the other method's value is linear in KL between its rungs, so it is meant for
+ * ladders whose rungs lie close to the subject's KL; the KLs' own errors are not in the standard error.
+ * Undefined when no rung of the other ladder lies above the subject's KL.
+ */
+export function interpolatedComparison(
+  subject: Rung,
+  other: readonly Rung[],
+  bottom: Rung,
+  metrics: readonly string[],
+): InterpolatedComparison | undefined {
+  const { below, above } = bracket([{ ...bottom, kl: 0 }, ...other], subject.kl);
+  if (below === undefined || above === undefined) return undefined;
+  const span = klOf(above) - klOf(below);
+  const t = span === 0 ? 0 : (Math.max(0, subject.kl) - klOf(below)) / span;
+  const perMetric: InterpolatedComparison["metrics"] = {};
+  for (const metric of metrics) {
+    const [low, high] = [below.metrics[metric].perPrompt, above.metrics[metric].perPrompt];
+    const interpolated = low.map((value, i) => (1 - t) * value + t * high[i]);
+    const paired = pairedDifference(subject.metrics[metric].perPrompt, interpolated);
+    const otherValue = interpolated.reduce((sum, value) => sum + value, 0) / interpolated.length;
+    const gap = { other: `${below.base} … ${above.base}`, otherValue, ...paired };
+    const verdict = gap.mean > DECISIVE_ERRORS * gap.standardError
+      ? "ahead"
+      : gap.mean < -DECISIVE_ERRORS * gap.standardError
+      ? "behind"
+      : "level";
+    perMetric[metric] = { value: subject.metrics[metric].value, gap, verdict };
+  }
+  return {
+    base: subject.base,
+    kl: subject.kl,
+    below: { base: below.base, kl: below.kl },
+    above: { base: above.base, kl: above.kl },
+    t,
+    metrics: perMetric,
+  };
+}
+
 /** Count of each verdict on `metric`. */
 export function countVerdicts(
   comparisons: readonly RungComparison[],

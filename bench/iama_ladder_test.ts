@@ -5,6 +5,7 @@ import {
   countVerdicts,
   DECISIVE_ERRORS,
   type Gap,
+  interpolatedComparison,
   meanWeightedValue,
   METRIC_DIRECTIONS,
   nearestRung,
@@ -240,4 +241,26 @@ Deno.test("rungOf: the metrics of an evaluated base", () => {
   assert.deepEqual(r.metrics.twoTasks.perPrompt, [3.5, 3]);
   assert.equal(r.kl, 0.7);
   assert.equal(r.klStandardError, 0.05);
+});
+
+Deno.test("interpolatedComparison: per-prompt interpolation between the brackets, by hand", () => {
+  const bottom = rung("default", 0.3, [0, 0, 0]); // counted at KL 0 whatever its estimate
+  const other = [rung("g1", 1, [1, 2, 3]), rung("g2", 3, [3, 2, 7])];
+  // At KL 1.5 (t = 0.25 between g1 and g2), g's values are 1.5, 2 and 4; the subject's minus them: 1, 1, 1.3.
+  const c = interpolatedComparison(rung("s", 1.5, [2.5, 3, 5.3]), other, bottom, ["m"])!;
+  assert.deepEqual([c.below.base, c.above.base], ["g1", "g2"]);
+  close(c.t, 0.25);
+  const gap = c.metrics.m.gap;
+  close(gap.mean, 3.3 / 3);
+  close(gap.otherValue, 7.5 / 3);
+  // d = (1, 1, 1.3): sample variance ((−0.1)² + (−0.1)² + 0.2²)/2 = 0.03, se √(0.03/3) = 0.1.
+  close(gap.standardError, 0.1);
+  assert.equal(c.metrics.m.verdict, "ahead");
+  // Below the first rung: interpolated from the default model at KL 0; beyond the last: undefined.
+  const low = interpolatedComparison(rung("s", 0.5, [0.4, 1.1, 1.3]), other, bottom, ["m"])!;
+  assert.equal(low.below.base, "default");
+  close(low.t, 0.5);
+  close(low.metrics.m.gap.mean, (0.4 - 0.5 + 1.1 - 1 + 1.3 - 1.5) / 3);
+  assert.equal(low.metrics.m.verdict, "level");
+  assert.equal(interpolatedComparison(rung("s", 4, [9, 9, 9]), other, bottom, ["m"]), undefined);
 });

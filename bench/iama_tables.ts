@@ -9,6 +9,7 @@ import {
   countVerdicts,
   DECISIVE_ERRORS,
   type Gap,
+  type InterpolatedComparison,
   LADDER_METRICS,
   meanWeightedValue,
   plainValue,
@@ -237,6 +238,37 @@ function bracketTable(
       verdictText(c.metrics[metric].verdict, subject, other),
     ]),
   );
+}
+
+/**
+ * The matched-KL comparison by interpolation ({@linkcode InterpolatedComparison}): one row per subject
+ * point, one column per metric, `subject − other ± paired se (verdict)`.
+ */
+export function renderInterpolated(
+  subject: string,
+  other: string,
+  comparisons: readonly InterpolatedComparison[],
+  metrics: readonly string[],
+): string {
+  const verdict = (v: string) => v === "ahead" ? `${subject} ahead` : v === "behind" ? `${other} ahead` : v;
+  return [
+    `### (b) at matched KL by interpolation: each ${subject} point − ${other}'s front interpolated linearly ` +
+    `in KL between its points just below and above, ± paired standard error (verdicts at ${DECISIVE_ERRORS} se)\n`,
+    table(
+      [`${subject} point`, "KL", `${other} below … above (t)`, ...metrics.map(metricLabel)],
+      comparisons.map((c) => [
+        c.base,
+        fixed(c.kl),
+        `${c.below.base} (${fixed(c.below.kl)}) … ${c.above.base} (${fixed(c.above.kl)}) (${fixed(c.t, 2)})`,
+        ...metrics.map((m) => {
+          const { gap, verdict: v } = c.metrics[m];
+          return `${gap.mean >= 0 ? "+" : ""}${fixed(gap.mean)} ± ${fixed(gap.standardError)} (${
+            verdict(v)
+          })`;
+        }),
+      ]),
+    ),
+  ].join("\n");
 }
 
 /** Prints {@linkcode renderTables}. */
