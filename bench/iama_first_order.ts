@@ -89,8 +89,11 @@ const DESIGN = flags["two-tasks"]
 const SAMPLES = 16;
 const TASKS_PER_GROUP = flags["two-tasks"] ? TWO_TASKS.perGroup : rewardTasks("iama").tasksPerGroup ?? 1;
 const STEPS = 64;
+// The fourth design traced GRPO's front at three more β (bench/iama_fronts.ts).
+const betasOf = (method: string) =>
+  method === "grpo" && flags["two-tasks"] ? [0.8, 0.6, 0.45, 0.3, 0.27, 0.15] : [0.6, 0.3, 0.15];
 const BASES = ["iama", "grpo"].flatMap((method) =>
-  [0.6, 0.3, 0.15].map((beta) => ({ name: `${DESIGN.prefix}_${method}_beta${beta}`, method, beta }))
+  betasOf(method).map((beta) => ({ name: `${DESIGN.prefix}_${method}_beta${beta}`, method, beta }))
 );
 const sizes = evaluationSizes(false);
 const prompts = iamaPrompts(sizes);

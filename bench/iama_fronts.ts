@@ -241,7 +241,7 @@ await writeFileAtomic(
 );
 await writeFrontCharts(OUT_DIR, DESIGN.outName, {
   results,
-  betas: SIZES.betas,
+  betas: [...new Set([...SIZES.betas, ...betasOf("grpo")])].sort((a, b) => a - b),
   snapshots: SIZES.snapshots,
   runs: Object.fromEntries(
     METHODS.map((m) => [LABELS[m], betasOf(m).map((beta) => ({ name: runName(m, beta), beta }))]),
