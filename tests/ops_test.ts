@@ -81,10 +81,12 @@ Deno.test("operations endpoints", async (t) => {
       const document = await (await gateway.fetch("/openapi.json")).json();
       assert.equal(document.openapi, "3.1.0");
       assert.deepEqual(Object.keys(document.paths).sort(), [
+        "/detokenize",
         "/healthz",
         "/metrics",
         "/openapi.json",
         "/readyz",
+        "/tokenize",
         "/v1/chat/completions",
         "/v1/completions",
         "/v1/models",
