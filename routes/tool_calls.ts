@@ -78,9 +78,13 @@ export function toolPlan(
         // parallel_tool_calls: false allows one call per answer.
         ...(parallel === false ? { maxItems: 1 } : {}),
         items: {
-          anyOf: tools.map((tool) => ({
+          anyOf: tools.map((tool, i) => ({
             type: "object",
-            properties: { name: { const: tool.function.name }, parameters: parametersOf(tool) },
+            properties: {
+              name: { const: tool.function.name },
+              // Its references ("#/$defs/…") now point into the list's schema at this place.
+              parameters: rebasedRefs(parametersOf(tool), `#/items/anyOf/${i}/properties/parameters`),
+            },
             required: ["name", "parameters"],
             additionalProperties: false,
           })),
@@ -90,6 +94,29 @@ export function toolPlan(
   }
   const tool = tools.find((t) => t.function.name === choice.function.name)!;
   return { kind: "named", name: tool.function.name, schema: parametersOf(tool) };
+}
+
+/**
+ * A schema embedded at `at` in another: every local `$ref` ("#…") made relative to that place.
+ *
+ * @example
+ * ```ts
+ * import { rebasedRefs } from "./tool_calls.ts";
+ * const moved = rebasedRefs({ items: { $ref: "#/$defs/a" }, $defs: { a: {} } }, "#/x") as { items: { $ref: string } };
+ * if (moved.items.$ref !== "#/x/$defs/a") throw new Error();
+ * ```
+ */
+export function rebasedRefs(schema: unknown, at: string): unknown {
+  if (Array.isArray(schema)) return schema.map((item) => rebasedRefs(item, at));
+  if (typeof schema !== "object" || schema === null) return schema;
+  return Object.fromEntries(
+    Object.entries(schema).map(([key, value]) => [
+      key,
+      key === "$ref" && typeof value === "string" && value.startsWith("#")
+        ? at + value.slice(1)
+        : rebasedRefs(value, at),
+    ]),
+  );
 }
 
 /** Adds the issues of `tools` / `tool_choice`: duplicate names, unenforceable schemas, an unusable choice. */

@@ -114,10 +114,11 @@ export function compileSchema(schema: unknown): CompiledSchema {
     let target: unknown = schema;
     for (const raw of ref === "#" ? [] : ref.slice(2).split("/")) {
       const segment = decodeURIComponent(raw).replaceAll("~1", "/").replaceAll("~0", "~");
-      if (!isObject(target) || !Object.hasOwn(target, segment)) {
+      // JSON Pointer: object members by name, list items by index.
+      if (typeof target !== "object" || target === null || !Object.hasOwn(target, segment)) {
         throw new SchemaError(`${at}: "$ref" "${ref}" points nowhere in the schema`);
       }
-      target = target[segment];
+      target = (target as Record<string, unknown>)[segment];
     }
     // Reserve the node first, so a schema that refers to itself compiles to a cycle.
     const index = add({ kind: "any" });

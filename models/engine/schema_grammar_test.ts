@@ -241,6 +241,8 @@ const SCHEMAS: Record<string, Schema> = {
     required: ["b"],
   },
   topNumber: { type: "number" },
+  // A reference into a list (JSON Pointer by index), as a schema embedded in another one has.
+  pointer: { anyOf: [{ type: "integer" }, { type: "array", items: { $ref: "#/anyOf/0" }, maxItems: 3 }] },
 };
 
 function advance(schema: ReturnType<typeof compileSchema>, state: SchemaState | null, bytes: Uint8Array) {
