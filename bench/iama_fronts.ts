@@ -49,6 +49,9 @@
  * IAMA's KLs). Expected, written before those runs: on the two-task value IAMA ahead of GRPO at matched
  * KL by about that margin, "IAMA ahead" for at least two of its three points; no "GRPO ahead" verdict on
  * the BoN_4 value at any weighting; plain value GRPO ahead at the largest KL.
+ * Result (docs/iama.md): by the interpolated comparison IAMA ahead on the two-task value at all three points
+ * (2.0, 2.0 and 2.9 se) and at w = 0 and ¼, level at the other weightings, GRPO ahead without BoN at the
+ * largest KL only; the bracketing verdicts still undecided on the two-task value.
  *
  *     deno run --allow-all bench/iama_fronts.ts                # full (about an hour on 2 cores)
  *     deno run --allow-all bench/iama_fronts.ts --train-only   # train (or find) the weights, then stop
