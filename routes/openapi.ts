@@ -48,40 +48,37 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   503: "Server shutting down",
 };
 
-function generationPath(summary: string, request: string, response: string, chunk: string) {
+/** A JSON-body POST behind the API keys: its 200 response and its error statuses. */
+function postPath(summary: string, request: string, ok: Record<string, unknown>, errors: number[]) {
   return {
     post: {
       summary,
       security: [{ bearerAuth: [] }],
       requestBody: { required: true, content: { "application/json": { schema: ref(request) } } },
-      responses: {
-        "200": {
-          description:
-            "The completion; with `stream: true`, server-sent events of chunks ending with `data: [DONE]`",
-          content: {
-            "application/json": { schema: ref(response) },
-            "text/event-stream": { schema: ref(chunk) },
-          },
-        },
-        ...errorResponses(400, 401, 404, 413, 415, 429, 500, 503),
-      },
+      responses: { "200": ok, ...errorResponses(...errors) },
     },
   };
 }
 
+function generationPath(summary: string, request: string, response: string, chunk: string) {
+  return postPath(summary, request, {
+    description:
+      "The completion; with `stream: true`, server-sent events of chunks ending with `data: [DONE]`",
+    content: {
+      "application/json": { schema: ref(response) },
+      "text/event-stream": { schema: ref(chunk) },
+    },
+  }, [400, 401, 404, 413, 415, 429, 500, 503]);
+}
+
 /** A JSON-in, JSON-out POST behind the API keys. */
 function jsonPath(summary: string, request: string, response: string) {
-  return {
-    post: {
-      summary,
-      security: [{ bearerAuth: [] }],
-      requestBody: { required: true, content: { "application/json": { schema: ref(request) } } },
-      responses: {
-        "200": { description: summary, content: { "application/json": { schema: ref(response) } } },
-        ...errorResponses(400, 401, 404, 413, 415, 500),
-      },
-    },
-  };
+  return postPath(
+    summary,
+    request,
+    { description: summary, content: { "application/json": { schema: ref(response) } } },
+    [400, 401, 404, 413, 415, 500],
+  );
 }
 
 const plain = (description: string, type = "text/plain") => ({
