@@ -41,16 +41,28 @@ export const JSON_OBJECT_GRAMMAR: ByteGrammar<JsonByteState> = {
   key: (state) => JSON.stringify(state),
 };
 
-/** `response_format: json_schema`: compact JSON the compiled schema accepts (schema_grammar.ts). */
+/** Each compiled schema's grammar, made once: its start state and a short id for mask keys. */
+const schemaGrammars = new WeakMap<CompiledSchema, ByteGrammar<unknown>>();
+let schemaGrammarCount = 0;
+
+/**
+ * `response_format: json_schema`: compact JSON the compiled schema accepts (schema_grammar.ts). The same
+ * compiled schema gives the same grammar, so its masks are shared by every request that sends it.
+ */
 export function schemaGrammar(schema: CompiledSchema): ByteGrammar<unknown> {
-  const grammar: ByteGrammar<ReturnType<typeof schemaStart>> = {
-    id: `json_schema ${schema.id}`,
-    start: schemaStart(schema),
-    advance: (state, bytes) => advanceSchemaBytes(schema, state, bytes),
-    complete: isSchemaComplete,
-    key: schemaStateKey,
-  };
-  return grammar as ByteGrammar<unknown>;
+  let grammar = schemaGrammars.get(schema);
+  if (grammar === undefined) {
+    const made: ByteGrammar<ReturnType<typeof schemaStart>> = {
+      id: `json_schema#${++schemaGrammarCount}`,
+      start: schemaStart(schema),
+      advance: (state, bytes) => advanceSchemaBytes(schema, state, bytes),
+      complete: isSchemaComplete,
+      key: schemaStateKey,
+    };
+    grammar = made as ByteGrammar<unknown>;
+    schemaGrammars.set(schema, grammar);
+  }
+  return grammar;
 }
 
 /** Schemas compiled lately, by their JSON (a client sends the same schema with every request). */

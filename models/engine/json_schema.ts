@@ -32,9 +32,8 @@ export interface SchemaProperty {
   required: boolean;
 }
 
-/** A compiled schema: its nodes and the root's index. `id` is the schema's JSON, for caches. */
+/** A compiled schema: its nodes and the root's index. */
 export interface CompiledSchema {
-  id: string;
   nodes: readonly SchemaNode[];
   root: number;
 }
@@ -240,7 +239,7 @@ export function compileSchema(schema: unknown): CompiledSchema {
   };
 
   const root = compile(schema, "#");
-  return { id: JSON.stringify(schema), nodes, root };
+  return { nodes, root };
 }
 
 /** The schema's types: its `type` keyword, else inferred from type-specific keywords, else none (any). */
