@@ -36,7 +36,7 @@ export const JSON_OBJECT_START: JsonState = { mode: "object_only", stack: "" };
 export const JSON_VALUE_START: JsonState = { mode: "value", stack: "" };
 
 const isDigit = (ch: string) => ch >= "0" && ch <= "9";
-export const isHex = (ch: string) => isDigit(ch) || (ch >= "a" && ch <= "f") || (ch >= "A" && ch <= "F");
+const isHex = (ch: string) => isDigit(ch) || (ch >= "a" && ch <= "f") || (ch >= "A" && ch <= "F");
 /** Number parts that can end the number. */
 export const COMPLETE_NUMBER: ReadonlySet<NumberPart> = new Set(["zero", "int", "frac", "exp"]);
 
@@ -187,7 +187,7 @@ export function jsonBytes(json: JsonState): JsonByteState {
 }
 
 /** How a UTF-8 lead byte goes on: continuation bytes to come and the range of the first (RFC 3629). */
-export function utf8Lead(byte: number): { pending: number; lo: number; hi: number } | null {
+function utf8Lead(byte: number): { pending: number; lo: number; hi: number } | null {
   if (byte >= 0xc2 && byte <= 0xdf) return { pending: 1, lo: 0x80, hi: 0xbf };
   if (byte === 0xe0) return { pending: 2, lo: 0xa0, hi: 0xbf };
   if (byte === 0xed) return { pending: 2, lo: 0x80, hi: 0x9f };

@@ -15,7 +15,6 @@
 import {
   advanceJsonByte,
   COMPLETE_NUMBER,
-  isHex,
   isJsonBytesComplete,
   JSON_OBJECT_START,
   JSON_VALUE_START,
@@ -23,7 +22,6 @@ import {
   type JsonByteState,
   type NumberPart,
   numberStep,
-  utf8Lead,
 } from "./json_grammar.ts";
 import type { CompiledSchema } from "./json_schema.ts";
 
@@ -33,7 +31,8 @@ type ObjectPhase = "open" | "first" | "key" | "colon" | "value" | "after" | "com
 type Frame =
   // Bytes matched, texts still matching, whether one of them is whole, whether one goes on.
   | { f: "lit"; n: number; at: number; alive: readonly number[]; whole: boolean; more: boolean }
-  | { f: "str"; ph: "open" | "in" | "esc" | "uni" | "end"; hex: number; pend: number; lo: number; hi: number }
+  // A string: once its quote opens, json_grammar's byte automaton reads it (escapes, valid UTF-8).
+  | { f: "str"; opened: boolean; s: JsonByteState }
   | { f: "num"; integer: boolean; part: NumberPart | "start" }
   // A key being matched: `at` bytes of the candidate properties `alive`; `prop` the last key written.
   | { f: "obj"; n: number; ph: ObjectPhase; next: number; prop: number; at: number; alive: readonly number[] }
@@ -49,8 +48,8 @@ export interface SchemaState {
 }
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const ESCAPES = new Set([...'"\\/bfnrt'].map((ch) => ch.charCodeAt(0)));
+/** Inside a string just opened: the rest is json_grammar's to read, up to its closing quote. */
+const INSIDE_STRING = jsonBytes({ mode: "string", stack: "", key: false });
 const byteOf = (ch: string) => ch.charCodeAt(0);
 
 /** The start: one thread per way the root can begin. */
@@ -109,7 +108,7 @@ function enter(schema: CompiledSchema, index: number, seen: ReadonlySet<number> 
     case "literal":
       return [{ f: "lit", n: index, at: 0, alive: node.texts.map((_, k) => k), whole: false, more: true }];
     case "string":
-      return [{ f: "str", ph: "open", hex: 0, pend: 0, lo: 0x80, hi: 0xbf }];
+      return [{ f: "str", opened: false, s: INSIDE_STRING }];
     case "number":
       return [{ f: "num", integer: node.integer, part: "start" }];
     case "array":
@@ -162,8 +161,12 @@ function consume(schema: CompiledSchema, thread: Thread, byte: number, out: Thre
       return;
     }
     case "str": {
-      const next = stringStep(top, byte);
-      if (next) put(next);
+      if (!top.opened) {
+        if (byte === QUOTE) put({ ...top, opened: true });
+        return;
+      }
+      const s = advanceJsonByte(top.s, byte);
+      if (s) put({ ...top, s });
       return;
     }
     case "num": {
@@ -231,7 +234,7 @@ function consume(schema: CompiledSchema, thread: Thread, byte: number, out: Thre
     case "map": {
       const node = schema.nodes[top.n];
       if (node.kind !== "map") throw new Error("map frame on a non-map node");
-      const key: Frame = { f: "str", ph: "in", hex: 0, pend: 0, lo: 0x80, hi: 0xbf };
+      const key: Frame = { f: "str", opened: true, s: INSIDE_STRING };
       switch (top.ph) {
         case "open":
           if (byte === byteOf("{")) put({ ...top, ph: "first" });
@@ -279,35 +282,6 @@ function consume(schema: CompiledSchema, thread: Thread, byte: number, out: Thre
   }
 }
 
-/** A string frame after one more byte (JSON escapes, valid UTF-8, no raw control characters), or null. */
-function stringStep(frame: Extract<Frame, { f: "str" }>, byte: number): Frame | null {
-  if (frame.pend > 0) {
-    return byte >= frame.lo && byte <= frame.hi
-      ? { ...frame, pend: frame.pend - 1, lo: 0x80, hi: 0xbf }
-      : null;
-  }
-  switch (frame.ph) {
-    case "open":
-      return byte === QUOTE ? { ...frame, ph: "in" } : null;
-    case "in": {
-      if (byte === QUOTE) return { ...frame, ph: "end" };
-      if (byte === BACKSLASH) return { ...frame, ph: "esc" };
-      if (byte < 0x20) return null;
-      if (byte < 0x80) return frame;
-      const lead = utf8Lead(byte);
-      return lead ? { ...frame, pend: lead.pending, lo: lead.lo, hi: lead.hi } : null;
-    }
-    case "esc":
-      if (byte === byteOf("u")) return { ...frame, ph: "uni", hex: 4 };
-      return ESCAPES.has(byte) ? { ...frame, ph: "in" } : null;
-    case "uni":
-      if (byte >= 0x80 || !isHex(String.fromCharCode(byte))) return null;
-      return frame.hex === 1 ? { ...frame, ph: "in", hex: 0 } : { ...frame, hex: frame.hex - 1 };
-    case "end":
-      return null;
-  }
-}
-
 function literalTexts(schema: CompiledSchema, index: number): readonly Uint8Array[] {
   const node = schema.nodes[index];
   if (node.kind !== "literal") throw new Error("literal frame on a non-literal node");
@@ -320,6 +294,7 @@ function canEnd(frame: Frame): boolean {
     case "lit":
       return frame.whole;
     case "str":
+      return frame.s.json.mode === "done";
     case "obj":
     case "map":
     case "arr":
@@ -334,8 +309,8 @@ function canEnd(frame: Frame): boolean {
 /** Whether a frame can take no further byte (it is popped at once). */
 function isFinal(frame: Frame): boolean {
   if (frame.f === "lit") return frame.whole && !frame.more;
-  return (frame.f === "str" || frame.f === "obj" || frame.f === "map" || frame.f === "arr") &&
-    frame.ph === "end";
+  if (frame.f === "str") return frame.s.json.mode === "done";
+  return (frame.f === "obj" || frame.f === "map" || frame.f === "arr") && frame.ph === "end";
 }
 
 /** The thread with its innermost value ended: the parent moves past it. */
